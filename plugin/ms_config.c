@@ -1,0 +1,1 @@
+/* ms_config.c: placeholder */

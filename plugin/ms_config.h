@@ -1,0 +1,1 @@
+/* ms_config.h placeholder */

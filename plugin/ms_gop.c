@@ -1,0 +1,2 @@
+/* ms_gop.c: placeholder */
+#include "ms_gop.h"

@@ -1,0 +1,44 @@
+/* ms_gop.h: per-source GOP cache (pure, preallocated, bounded).
+ *
+ * Holds the RTP packets of the source's current GOP: the keyframe material
+ * (SPS, PPS, IDR: everything carrying the keyframe's timestamp) and every
+ * packet since. A slot switching to the source replays it so the decoder
+ * starts on a keyframe at once (DESIGN.md §4, TESTING.md).
+ *
+ * Rules:
+ * - A new GOP begins at a packet carrying keyframe material whose RTP
+ *   timestamp differs from the current GOP's keyframe timestamp (SPS and PPS
+ *   arrive as separate packets just before the IDR, same timestamp).
+ * - Packets before the first keyframe are ignored.
+ * - A sequence gap (lost packet) or an overflow of max_bytes/max_packets
+ *   invalidates the cache until the next keyframe: never replay a broken GOP.
+ * - All storage is allocated in ms_gop_new(); ms_gop_push() never allocates.
+ * Not thread-safe: the owning source serialises access. */
+#ifndef MS_GOP_H
+#define MS_GOP_H
+
+#include <glib.h>
+
+typedef struct ms_gop ms_gop;
+
+/* Flags returned by ms_gop_push(). */
+enum {
+	MS_GOP_STORED = 1 << 0,		/* packet is now in the cache */
+	MS_GOP_NEW_KEYFRAME = 1 << 1,	/* packet started a new GOP */
+	MS_GOP_INVALIDATED = 1 << 2,	/* cache dropped (gap or overflow) */
+};
+
+ms_gop *ms_gop_new(gsize max_bytes, guint max_packets);
+void ms_gop_free(ms_gop *g);
+/* Feed one whole RTP packet (header included) of an H264 source. */
+guint ms_gop_push(ms_gop *g, const guint8 *pkt, gsize len, gint64 now_us);
+/* TRUE when the cache holds a complete GOP start whose keyframe arrived no
+ * more than max_age_us ago (max_age_us <= 0: no age limit). */
+gboolean ms_gop_ready(const ms_gop *g, gint64 now_us, gint64 max_age_us);
+guint ms_gop_count(const ms_gop *g);
+/* i-th cached packet (0 = first keyframe packet); NULL when out of range. */
+const guint8 *ms_gop_packet(const ms_gop *g, guint i, gsize *len);
+gsize ms_gop_bytes(const ms_gop *g);
+void ms_gop_reset(ms_gop *g);
+
+#endif

@@ -1,0 +1,1 @@
+/* ms_plugin.h placeholder */

@@ -1,0 +1,2 @@
+/* ms_protocol.c: placeholder */
+#include "ms_protocol.h"

@@ -1,0 +1,2 @@
+/* ms_rewrite.c: placeholder */
+#include "ms_rewrite.h"

@@ -1,0 +1,2 @@
+/* ms_rtp.c: placeholder */
+#include "ms_rtp.h"

@@ -1,0 +1,33 @@
+/* ms_rtp.h: minimal RTP header access (RFC 3550), pure, no allocation. */
+#ifndef MS_RTP_H
+#define MS_RTP_H
+
+#include <glib.h>
+
+#define MS_RTP_MAX_PACKET 1500
+
+/* Validate an RTP packet and locate its payload (skipping CSRCs, the header
+ * extension and padding). Returns FALSE for anything that is not RTP v2 or
+ * is truncated. */
+gboolean ms_rtp_parse(const guint8 *buf, gsize len, gsize *payload_off, gsize *payload_len);
+
+static inline guint16 ms_rtp_seq(const guint8 *b) { return (guint16)((b[2] << 8) | b[3]); }
+static inline guint32 ms_rtp_ts(const guint8 *b) {
+	return ((guint32)b[4] << 24) | ((guint32)b[5] << 16) | ((guint32)b[6] << 8) | b[7];
+}
+static inline guint32 ms_rtp_ssrc(const guint8 *b) {
+	return ((guint32)b[8] << 24) | ((guint32)b[9] << 16) | ((guint32)b[10] << 8) | b[11];
+}
+static inline gboolean ms_rtp_marker(const guint8 *b) { return (b[1] & 0x80) != 0; }
+static inline guint8 ms_rtp_pt(const guint8 *b) { return b[1] & 0x7f; }
+
+static inline void ms_rtp_set_seq(guint8 *b, guint16 v) { b[2] = v >> 8; b[3] = v & 0xff; }
+static inline void ms_rtp_set_ts(guint8 *b, guint32 v) {
+	b[4] = v >> 24; b[5] = (v >> 16) & 0xff; b[6] = (v >> 8) & 0xff; b[7] = v & 0xff;
+}
+static inline void ms_rtp_set_ssrc(guint8 *b, guint32 v) {
+	b[8] = v >> 24; b[9] = (v >> 16) & 0xff; b[10] = (v >> 8) & 0xff; b[11] = v & 0xff;
+}
+static inline void ms_rtp_set_pt(guint8 *b, guint8 pt) { b[1] = (guint8)((b[1] & 0x80) | (pt & 0x7f)); }
+
+#endif

@@ -1,0 +1,2 @@
+/* ms_sdp.c: placeholder */
+#include "ms_sdp.h"

@@ -1,0 +1,1 @@
+/* ms_session.c: placeholder */

@@ -1,0 +1,2 @@
+/* ms_slot.c: placeholder */
+#include "ms_slot.h"

@@ -1,0 +1,1 @@
+/* ms_source.c: placeholder */

@@ -1,0 +1,2 @@
+/* ms_spec.c: placeholder */
+#include "ms_spec.h"

@@ -1,0 +1,44 @@
+/* ms_spec.h: source strings of the streams config (pure).
+ *
+ * The spec's (go2rtc's) source syntax:
+ *   rtp://HOST:PORT                          RTP pushed to us (we listen)
+ *   rtsp://[user[:pass]@]host[:port]/path    a camera we pull
+ *   ffmpeg:PARENT#video=h264#height=H[#width=W][#fps=F][#bitrate=K][#gop=S]
+ *                                            a transcode of another stream
+ * Variant names: "camera1-360p" is parent "camera1", quality "360p". */
+#ifndef MS_SPEC_H
+#define MS_SPEC_H
+
+#include <glib.h>
+
+typedef enum ms_source_kind {
+	MS_SOURCE_RTP = 0,
+	MS_SOURCE_RTSP,
+	MS_SOURCE_FFMPEG,
+} ms_source_kind;
+
+typedef struct ms_spec {
+	ms_source_kind kind;
+	char *url;		/* rtsp: the URL as configured (may hold credentials) */
+	char *host;		/* rtp: address to bind; rtsp: camera host */
+	int port;		/* rtp: port to bind */
+	char *parent;		/* ffmpeg: the stream transcoded */
+	char *codec;		/* ffmpeg: output codec ("h264") */
+	int width, height;	/* ffmpeg: 0 = keep */
+	int fps;		/* ffmpeg: 0 = keep */
+	int bitrate_kbps;	/* ffmpeg: 0 = encoder default */
+	double gop_s;		/* ffmpeg: keyframe interval in seconds (default 1) */
+	gboolean rtsp_udp;	/* rtsp: #transport=udp (default TCP interleaved) */
+} ms_spec;
+
+/* Parse a source string; NULL with err filled on failure. */
+ms_spec *ms_spec_parse(const char *source, char *err, gsize errlen);
+void ms_spec_free(ms_spec *spec);
+const char *ms_source_kind_name(ms_source_kind kind);
+/* A copy of a URL with any password replaced by "***" (for logs/events). */
+char *ms_spec_redact(const char *url);
+/* Split "camera1-360p" at its last '-' into parent and quality; FALSE when
+ * there is no '-' (or it is first/last). Callers check the parent exists. */
+gboolean ms_spec_split_variant(const char *name, char **parent, char **quality);
+
+#endif

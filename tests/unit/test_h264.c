@@ -1,0 +1,9 @@
+/* placeholder */
+#include <glib.h>
+static void test_placeholder(void) { g_assert_true(TRUE); }
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/ms/h264/placeholder", test_placeholder);
+	return g_test_run();
+}
