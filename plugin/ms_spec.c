@@ -1,2 +1,247 @@
-/* ms_spec.c: placeholder */
+/* ms_spec.c: parse the source strings of the streams config (pure). */
+#include <string.h>
+#include <stdlib.h>
+#include <errno.h>
 #include "ms_spec.h"
+
+static const char *kind_names[] = { "rtp", "rtsp", "ffmpeg" };
+
+const char *ms_source_kind_name(ms_source_kind kind)
+{
+	if((guint)kind >= G_N_ELEMENTS(kind_names))
+		return "unknown";
+	return kind_names[kind];
+}
+
+void ms_spec_free(ms_spec *spec)
+{
+	if(spec == NULL)
+		return;
+	g_free(spec->url);
+	g_free(spec->host);
+	g_free(spec->parent);
+	g_free(spec->codec);
+	g_free(spec);
+}
+
+/* Parse a decimal integer in [min, max]; FALSE on garbage or overflow. */
+static gboolean parse_int(const char *s, int min, int max, int *out)
+{
+	char *end = NULL;
+	if(s == NULL || *s == '\0')
+		return FALSE;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if(errno != 0 || *end != '\0' || v < min || v > max)
+		return FALSE;
+	*out = (int)v;
+	return TRUE;
+}
+
+static ms_spec *parse_rtp(const char *rest, char *err, gsize errlen)
+{
+	/* rest: HOST:PORT (IPv6 as [addr]:PORT) */
+	const char *colon = strrchr(rest, ':');
+	if(colon == NULL || colon == rest) {
+		g_snprintf(err, errlen, "rtp source needs HOST:PORT");
+		return NULL;
+	}
+	int port = 0;
+	if(!parse_int(colon + 1, 1, 65535, &port)) {
+		g_snprintf(err, errlen, "rtp port must be 1..65535");
+		return NULL;
+	}
+	char *host = g_strndup(rest, colon - rest);
+	if(host[0] == '[') {
+		gsize l = strlen(host);
+		if(l < 3 || host[l - 1] != ']') {
+			g_snprintf(err, errlen, "bad IPv6 host");
+			g_free(host);
+			return NULL;
+		}
+		memmove(host, host + 1, l - 2);
+		host[l - 2] = '\0';
+	}
+	if(strchr(host, '/') != NULL) {
+		g_snprintf(err, errlen, "rtp source needs HOST:PORT");
+		g_free(host);
+		return NULL;
+	}
+	ms_spec *spec = g_new0(ms_spec, 1);
+	spec->kind = MS_SOURCE_RTP;
+	spec->host = host;
+	spec->port = port;
+	return spec;
+}
+
+static ms_spec *parse_rtsp(const char *source, char *err, gsize errlen)
+{
+	/* rtsp://[user[:pass]@]host[:port]/path[#transport=udp] */
+	char *copy = g_strdup(source);
+	gboolean udp = FALSE;
+	char *frag = strchr(copy, '#');
+	if(frag != NULL) {
+		*frag++ = '\0';
+		if(strcmp(frag, "transport=udp") == 0) {
+			udp = TRUE;
+		} else if(strcmp(frag, "transport=tcp") != 0) {
+			g_snprintf(err, errlen, "unknown rtsp option '#%s'", frag);
+			g_free(copy);
+			return NULL;
+		}
+	}
+	const char *auth = copy + strlen("rtsp://");
+	const char *slash = strchr(auth, '/');
+	gsize authlen = slash ? (gsize)(slash - auth) : strlen(auth);
+	char *authority = g_strndup(auth, authlen);
+	const char *at = strrchr(authority, '@');
+	const char *hostport = at ? at + 1 : authority;
+	char *host = NULL;
+	const char *pcolon = strrchr(hostport, ':');
+	if(pcolon != NULL && strchr(hostport, ']') < pcolon) {
+		int port = 0;
+		if(!parse_int(pcolon + 1, 1, 65535, &port)) {
+			g_snprintf(err, errlen, "rtsp port must be 1..65535");
+			g_free(authority);
+			g_free(copy);
+			return NULL;
+		}
+		host = g_strndup(hostport, pcolon - hostport);
+	} else {
+		host = g_strdup(hostport);
+	}
+	g_free(authority);
+	if(*host == '\0') {
+		g_snprintf(err, errlen, "rtsp URL has no host");
+		g_free(host);
+		g_free(copy);
+		return NULL;
+	}
+	ms_spec *spec = g_new0(ms_spec, 1);
+	spec->kind = MS_SOURCE_RTSP;
+	spec->url = copy;
+	spec->host = host;
+	spec->rtsp_udp = udp;
+	return spec;
+}
+
+/* One "#key=value" option of an ffmpeg: source. */
+static gboolean ffmpeg_option(ms_spec *spec, const char *opt, char *err, gsize errlen)
+{
+	const char *eq = strchr(opt, '=');
+	if(eq == NULL) {
+		g_snprintf(err, errlen, "ffmpeg option '%s' needs a value", opt);
+		return FALSE;
+	}
+	char *key = g_strndup(opt, eq - opt);
+	const char *val = eq + 1;
+	gboolean ok = TRUE;
+	if(strcmp(key, "video") == 0) {
+		if(strcmp(val, "h264") != 0) {
+			g_snprintf(err, errlen, "unsupported video codec '%s' (h264 only)", val);
+			ok = FALSE;
+		} else {
+			g_free(spec->codec);
+			spec->codec = g_strdup(val);
+		}
+	} else if(strcmp(key, "height") == 0) {
+		ok = parse_int(val, 16, 4320, &spec->height);
+	} else if(strcmp(key, "width") == 0) {
+		ok = parse_int(val, 16, 7680, &spec->width);
+	} else if(strcmp(key, "fps") == 0) {
+		ok = parse_int(val, 1, 120, &spec->fps);
+	} else if(strcmp(key, "bitrate") == 0) {
+		ok = parse_int(val, 16, 100000, &spec->bitrate_kbps);
+	} else if(strcmp(key, "gop") == 0) {
+		char *end = NULL;
+		double g = g_ascii_strtod(val, &end);
+		ok = (end != val && *end == '\0' && g >= 0.1 && g <= 60.0);
+		if(ok)
+			spec->gop_s = g;
+	} else {
+		g_snprintf(err, errlen, "unknown ffmpeg option '%s'", key);
+		ok = FALSE;
+	}
+	if(!ok && err[0] == '\0')
+		g_snprintf(err, errlen, "bad value for ffmpeg option '%s'", key);
+	g_free(key);
+	return ok;
+}
+
+static ms_spec *parse_ffmpeg(const char *rest, char *err, gsize errlen)
+{
+	gchar **parts = g_strsplit(rest, "#", -1);
+	ms_spec *spec = NULL;
+	if(parts[0] == NULL || parts[0][0] == '\0') {
+		g_snprintf(err, errlen, "ffmpeg source needs a parent stream");
+		goto out;
+	}
+	spec = g_new0(ms_spec, 1);
+	spec->kind = MS_SOURCE_FFMPEG;
+	spec->parent = g_strdup(parts[0]);
+	spec->gop_s = 1.0;
+	for(int i = 1; parts[i] != NULL; i++) {
+		if(!ffmpeg_option(spec, parts[i], err, errlen)) {
+			ms_spec_free(spec);
+			spec = NULL;
+			goto out;
+		}
+	}
+	if(spec->codec == NULL)
+		spec->codec = g_strdup("h264");
+out:
+	g_strfreev(parts);
+	return spec;
+}
+
+ms_spec *ms_spec_parse(const char *source, char *err, gsize errlen)
+{
+	if(err != NULL && errlen > 0)
+		err[0] = '\0';
+	if(source == NULL || *source == '\0') {
+		g_snprintf(err, errlen, "empty source");
+		return NULL;
+	}
+	if(g_str_has_prefix(source, "rtp://"))
+		return parse_rtp(source + strlen("rtp://"), err, errlen);
+	if(g_str_has_prefix(source, "rtsp://"))
+		return parse_rtsp(source, err, errlen);
+	if(g_str_has_prefix(source, "ffmpeg:"))
+		return parse_ffmpeg(source + strlen("ffmpeg:"), err, errlen);
+	g_snprintf(err, errlen, "unknown source kind (rtp://, rtsp:// or ffmpeg:)");
+	return NULL;
+}
+
+char *ms_spec_redact(const char *url)
+{
+	if(url == NULL)
+		return NULL;
+	const char *scheme = strstr(url, "://");
+	if(scheme == NULL)
+		return g_strdup(url);
+	const char *auth = scheme + 3;
+	const char *slash = strchr(auth, '/');
+	const char *end = slash ? slash : auth + strlen(auth);
+	const char *at = NULL;
+	for(const char *p = auth; p < end; p++)
+		if(*p == '@')
+			at = p;
+	if(at == NULL)
+		return g_strdup(url);
+	const char *colon = memchr(auth, ':', at - auth);
+	if(colon == NULL)
+		return g_strdup(url);
+	return g_strdup_printf("%.*s:***%s", (int)(colon - url), url, at);
+}
+
+gboolean ms_spec_split_variant(const char *name, char **parent, char **quality)
+{
+	const char *dash = name ? strrchr(name, '-') : NULL;
+	if(dash == NULL || dash == name || dash[1] == '\0')
+		return FALSE;
+	if(parent)
+		*parent = g_strndup(name, dash - name);
+	if(quality)
+		*quality = g_strdup(dash + 1);
+	return TRUE;
+}

@@ -1,9 +1,128 @@
-/* placeholder */
+/* test_spec.c: source string parsing, redaction, variant names. */
 #include <glib.h>
-static void test_placeholder(void) { g_assert_true(TRUE); }
+#include "ms_spec.h"
+
+static void test_rtp(void)
+{
+	char err[128];
+	ms_spec *s = ms_spec_parse("rtp://127.0.0.1:5004", err, sizeof(err));
+	g_assert_nonnull(s);
+	g_assert_cmpint(s->kind, ==, MS_SOURCE_RTP);
+	g_assert_cmpstr(s->host, ==, "127.0.0.1");
+	g_assert_cmpint(s->port, ==, 5004);
+	ms_spec_free(s);
+	s = ms_spec_parse("rtp://[::1]:6000", err, sizeof(err));
+	g_assert_nonnull(s);
+	g_assert_cmpstr(s->host, ==, "::1");
+	ms_spec_free(s);
+	g_assert_null(ms_spec_parse("rtp://127.0.0.1", err, sizeof(err)));
+	g_assert_null(ms_spec_parse("rtp://127.0.0.1:0", err, sizeof(err)));
+	g_assert_null(ms_spec_parse("rtp://127.0.0.1:70000", err, sizeof(err)));
+	g_assert_null(ms_spec_parse("rtp://127.0.0.1:50x", err, sizeof(err)));
+	g_assert_cmpstr(err, !=, "");
+}
+
+static void test_rtsp(void)
+{
+	char err[128];
+	ms_spec *s = ms_spec_parse("rtsp://admin:password@192.168.1.10/stream", err, sizeof(err));
+	g_assert_nonnull(s);
+	g_assert_cmpint(s->kind, ==, MS_SOURCE_RTSP);
+	g_assert_cmpstr(s->host, ==, "192.168.1.10");
+	g_assert_false(s->rtsp_udp);
+	g_assert_cmpstr(s->url, ==, "rtsp://admin:password@192.168.1.10/stream");
+	ms_spec_free(s);
+	s = ms_spec_parse("rtsp://cam:8554/live#transport=udp", err, sizeof(err));
+	g_assert_nonnull(s);
+	g_assert_true(s->rtsp_udp);
+	g_assert_cmpstr(s->host, ==, "cam");
+	g_assert_cmpstr(s->url, ==, "rtsp://cam:8554/live");
+	ms_spec_free(s);
+	g_assert_null(ms_spec_parse("rtsp:///nohost", err, sizeof(err)));
+	g_assert_null(ms_spec_parse("rtsp://cam:99999/x", err, sizeof(err)));
+	g_assert_null(ms_spec_parse("rtsp://cam/x#transport=carrier-pigeon", err, sizeof(err)));
+}
+
+static void test_ffmpeg(void)
+{
+	char err[128];
+	ms_spec *s = ms_spec_parse("ffmpeg:camera1#video=h264#height=360", err, sizeof(err));
+	g_assert_nonnull(s);
+	g_assert_cmpint(s->kind, ==, MS_SOURCE_FFMPEG);
+	g_assert_cmpstr(s->parent, ==, "camera1");
+	g_assert_cmpstr(s->codec, ==, "h264");
+	g_assert_cmpint(s->height, ==, 360);
+	g_assert_cmpfloat(s->gop_s, ==, 1.0);
+	ms_spec_free(s);
+	s = ms_spec_parse("ffmpeg:cam#video=h264#width=640#height=360#fps=10#bitrate=500#gop=0.5", err, sizeof(err));
+	g_assert_nonnull(s);
+	g_assert_cmpint(s->width, ==, 640);
+	g_assert_cmpint(s->fps, ==, 10);
+	g_assert_cmpint(s->bitrate_kbps, ==, 500);
+	g_assert_cmpfloat(s->gop_s, ==, 0.5);
+	ms_spec_free(s);
+	g_assert_null(ms_spec_parse("ffmpeg:#video=h264", err, sizeof(err)));
+	g_assert_null(ms_spec_parse("ffmpeg:cam#video=vp8", err, sizeof(err)));
+	g_assert_null(ms_spec_parse("ffmpeg:cam#height=abc", err, sizeof(err)));
+	g_assert_null(ms_spec_parse("ffmpeg:cam#height=-5", err, sizeof(err)));
+	g_assert_null(ms_spec_parse("ffmpeg:cam#colour=red", err, sizeof(err)));
+	g_assert_null(ms_spec_parse("ffmpeg:cam#height", err, sizeof(err)));
+	g_assert_null(ms_spec_parse("ffmpeg:cam#gop=0", err, sizeof(err)));
+}
+
+static void test_unknown(void)
+{
+	char err[128];
+	g_assert_null(ms_spec_parse("http://x/y", err, sizeof(err)));
+	g_assert_cmpstr(err, ==, "unknown source kind (rtp://, rtsp:// or ffmpeg:)");
+	g_assert_null(ms_spec_parse("", err, sizeof(err)));
+	g_assert_null(ms_spec_parse(NULL, err, sizeof(err)));
+	g_assert_cmpstr(ms_source_kind_name(MS_SOURCE_RTSP), ==, "rtsp");
+	g_assert_cmpstr(ms_source_kind_name((ms_source_kind)42), ==, "unknown");
+}
+
+static void test_redact(void)
+{
+	char *r = ms_spec_redact("rtsp://admin:s3cret@10.0.0.1/stream");
+	g_assert_cmpstr(r, ==, "rtsp://admin:***@10.0.0.1/stream");
+	g_free(r);
+	r = ms_spec_redact("rtsp://admin@10.0.0.1/stream");
+	g_assert_cmpstr(r, ==, "rtsp://admin@10.0.0.1/stream");
+	g_free(r);
+	r = ms_spec_redact("rtsp://u:p@ss@host/a@b");
+	g_assert_cmpstr(r, ==, "rtsp://u:***@host/a@b");
+	g_free(r);
+	r = ms_spec_redact("rtsp://host/path");
+	g_assert_cmpstr(r, ==, "rtsp://host/path");
+	g_free(r);
+}
+
+static void test_variant(void)
+{
+	char *p = NULL, *q = NULL;
+	g_assert_true(ms_spec_split_variant("camera1-360p", &p, &q));
+	g_assert_cmpstr(p, ==, "camera1");
+	g_assert_cmpstr(q, ==, "360p");
+	g_free(p);
+	g_free(q);
+	g_assert_true(ms_spec_split_variant("front-door-720p", &p, &q));
+	g_assert_cmpstr(p, ==, "front-door");
+	g_assert_cmpstr(q, ==, "720p");
+	g_free(p);
+	g_free(q);
+	g_assert_false(ms_spec_split_variant("camera1", &p, &q));
+	g_assert_false(ms_spec_split_variant("-x", &p, &q));
+	g_assert_false(ms_spec_split_variant("x-", &p, &q));
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	g_test_add_func("/ms/spec/placeholder", test_placeholder);
+	g_test_add_func("/ms/spec/rtp", test_rtp);
+	g_test_add_func("/ms/spec/rtsp", test_rtsp);
+	g_test_add_func("/ms/spec/ffmpeg", test_ffmpeg);
+	g_test_add_func("/ms/spec/unknown", test_unknown);
+	g_test_add_func("/ms/spec/redact", test_redact);
+	g_test_add_func("/ms/spec/variant", test_variant);
 	return g_test_run();
 }
