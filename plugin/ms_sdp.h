@@ -1,8 +1,10 @@
 /* ms_sdp.h: read the viewer's offer, write the N-slot answer (pure).
  *
  * Slot k is the k-th video m-line of the offer (DESIGN.md §3). Each becomes
- * a sendonly H264 m-line (packetization-mode=1 preferred, then profile
- * 42e01f, then any H264); every other m-line is rejected (port 0). The
+ * a sendonly H264 m-line (first match of: packetization-mode=1 with
+ * profile-level-id 42e01f, packetization-mode=1 with a 42xxxx baseline
+ * profile, any packetization-mode=1, any H264; ties go to the offerer's
+ * order); every other m-line is rejected (port 0). The
  * Janus core later adds ICE, DTLS and SSRC lines to this answer. */
 #ifndef MS_SDP_H
 #define MS_SDP_H
@@ -16,6 +18,7 @@
 typedef struct ms_sdp_mline {
 	char media[16];			/* "video", "audio", "application", ... */
 	char proto[40];			/* e.g. "UDP/TLS/RTP/SAVPF" */
+	char first_fmt[32];		/* first format of the m= line (for rejected m-lines) */
 	char mid[MS_SDP_MID_MAX];	/* "" when absent */
 	gboolean recv;			/* offer direction lets us send (recvonly/sendrecv) */
 	int pt;				/* chosen H264 payload type, -1 when none */
