@@ -1,1 +1,49 @@
-/* ms_plugin.h placeholder */
+/* ms_plugin.h: what the Janus-facing modules share: the core callbacks,
+ * the plugin descriptor, the settings of the general section, and the
+ * module's log tag.
+ *
+ * Lock order (outermost first), written once here:
+ *   ms_sessions lock (janus_multistream.c) -> ms_session.mutex
+ *     -> ms_source.mutex -> ms_slot.mutex
+ * A source's thread holds its source mutex while it delivers a packet and
+ * takes each consumer slot's mutex inside it. Nobody takes a source mutex
+ * while holding a slot mutex, nor two source mutexes at once. */
+#ifndef MS_PLUGIN_H
+#define MS_PLUGIN_H
+
+#include <glib.h>
+#include <jansson.h>
+#include "plugins/plugin.h"
+#include "debug.h"
+
+#define MS_PACKAGE "janus.plugin.multistream"
+#define MS_NAME "JANUS Multistream plugin"
+#define MS_VERSION 1
+#define MS_VERSION_STRING "0.1.0"
+#define MS_TAG "[multistream] "
+
+/* Settings from the general section (ms_config.c fills them). */
+typedef struct ms_settings {
+	guint max_slots;		/* slots per PeerConnection (default 9) */
+	guint disconnect_grace;		/* seconds a silent PeerConnection may recover (10) */
+	guint rtcp_timeout;		/* seconds without RTCP before the grace starts (3) */
+	guint source_linger;		/* seconds a source outlives its last consumer (5) */
+	guint source_timeout;		/* seconds without packets before "offline" (2) */
+	gsize gop_cache_bytes;		/* bound of each source's GOP cache (2 MB) */
+	gint64 gop_cache_age;		/* oldest keyframe worth replaying, us (10 s) */
+	char *ffmpeg;			/* ffmpeg binary */
+	gboolean events;		/* notify Janus event handlers */
+	char *admin_key;		/* required by admin requests when set */
+} ms_settings;
+
+extern janus_callbacks *ms_gateway;
+extern janus_plugin ms_plugin;
+extern ms_settings ms_config;
+
+/* Send an event to the peer of a handle (transaction may be NULL for
+ * unsolicited events); takes ownership of msg and jsep. */
+void ms_push_event(janus_plugin_session *handle, const char *transaction, json_t *msg, json_t *jsep);
+/* Notify Janus event handlers when enabled; takes ownership of info. */
+void ms_notify(janus_plugin_session *handle, json_t *info);
+
+#endif

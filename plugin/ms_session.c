@@ -1,1 +1,487 @@
-/* ms_session.c: placeholder */
+/* ms_session.c: one multistream session per Janus handle: the request
+ * handlers (one table), slot binding, PeerConnection lifecycle and the
+ * connection watchdog. The per-packet path is in ms_relay.c. */
+#include <string.h>
+#include "ms_session_priv.h"
+#include "rtcp.h"
+#include "utils.h"
+
+typedef ms_error (*request_handler)(ms_session *s, ms_request *req, const char *transaction,
+	json_t *jsep, int *err_slot);
+
+/* ---- lifetime ---- */
+
+ms_session *ms_session_new(janus_plugin_session *handle)
+{
+	ms_session *s = g_new0(ms_session, 1);
+	s->handle = handle;
+	g_mutex_init(&s->mutex);
+	s->state = MS_SESSION_NEW;
+	s->refs = 1;
+	janus_refcount_increase(&handle->ref);
+	return s;
+}
+
+void ms_session_ref(ms_session *s)
+{
+	g_atomic_int_inc(&s->refs);
+}
+
+void ms_session_unref(ms_session *s)
+{
+	if(!g_atomic_int_dec_and_test(&s->refs))
+		return;
+	g_mutex_clear(&s->mutex);
+	janus_refcount_decrease(&s->handle->ref);
+	g_free(s);
+}
+
+static ms_slot *slot_new(ms_session *s, int index)
+{
+	ms_slot *slot = g_new0(ms_slot, 1);
+	slot->session = s;
+	slot->index = index;
+	slot->consumer.ops = &ms_relay_ops;
+	slot->consumer.ctx = slot;
+	g_mutex_init(&slot->mutex);
+	slot->mindex = -1;
+	slot->status = MS_SLOT_PENDING;
+	return slot;
+}
+
+/* Detach a slot from every source; slot mutex NOT held (source first). */
+static void slot_unbind(ms_slot *slot)
+{
+	g_mutex_lock(&slot->mutex);
+	ms_source *srcs[3] = { slot->bound, slot->next, slot->stale };
+	slot->bound = slot->next = slot->stale = NULL;
+	slot->need_sync = FALSE;
+	g_mutex_unlock(&slot->mutex);
+	for(int i = 0; i < 3; i++) {
+		if(srcs[i] == NULL || (i > 0 && srcs[i] == srcs[0]) || (i == 2 && srcs[2] == srcs[1]))
+			continue;
+		ms_source_remove_consumer(srcs[i], &slot->consumer);
+	}
+}
+
+static void slot_free(ms_slot *slot)
+{
+	g_free(slot->error);
+	g_mutex_clear(&slot->mutex);
+	g_free(slot);
+}
+
+/* Unbind and free every slot; the session ends (CLOSED). Session mutex held. */
+static void cleanup_locked(ms_session *s)
+{
+	for(guint i = 0; i < s->n_slots; i++)
+		slot_unbind(s->slots[i]);
+	for(guint i = 0; i < s->n_slots; i++)
+		slot_free(s->slots[i]);
+	g_free(s->slots);
+	s->slots = NULL;
+	s->n_slots = 0;
+	s->grace_since = 0;
+	if(s->state != MS_SESSION_NEW)
+		s->state = MS_SESSION_CLOSED;
+}
+
+/* ---- binding ---- */
+
+static void set_names(ms_slot *slot, const char *resolved, const char *quality)
+{
+	g_strlcpy(slot->stream, resolved, sizeof(slot->stream));
+	g_strlcpy(slot->quality, quality ? quality : "", sizeof(slot->quality));
+}
+
+/* Make-before-break: src becomes the slot's next source; the reply
+ * "buffering" goes out before any flip can report "active". */
+static void bind_next(ms_slot *slot, ms_source *src, ms_request *req, const char *transaction)
+{
+	ms_source *dropped = NULL;
+	ms_source_add_consumer(src, &slot->consumer);
+	g_mutex_lock(&slot->mutex);
+	if(slot->next != NULL && slot->next != src && slot->next != slot->bound)
+		dropped = slot->next;
+	set_names(slot, req->resolved, req->quality);
+	if(src == slot->bound && slot->status == MS_SLOT_ACTIVE && !slot->need_sync) {
+		/* Already showing it: nothing to wait for */
+		slot->next = NULL;
+		ms_relay_set_status(slot, MS_SLOT_EV_BIND, req->request_id, transaction, NULL);
+		ms_relay_set_status(slot, MS_SLOT_EV_FLIP, NULL, NULL, NULL);
+	} else {
+		slot->next = src;
+		ms_relay_set_status(slot, MS_SLOT_EV_BIND, req->request_id, transaction, NULL);
+	}
+	g_mutex_unlock(&slot->mutex);
+	if(dropped != NULL)
+		ms_source_remove_consumer(dropped, &slot->consumer);
+	ms_relay_try_now(slot, src);
+	if(ms_source_get_state(src) == MS_SRC_OFFLINE) {
+		g_mutex_lock(&slot->mutex);
+		if(slot->next == src)
+			ms_relay_set_status(slot, MS_SLOT_EV_SOURCE_DOWN, NULL, NULL, NULL);
+		g_mutex_unlock(&slot->mutex);
+	}
+	ms_source_request_keyframe(src);
+}
+
+/* Look up a slot of the request; 483 for anything not in the init. */
+static ms_slot *request_slot(ms_session *s, ms_request *req, int *err_slot)
+{
+	if(!req->slot_valid || req->slot < 0 || (guint)req->slot >= s->n_slots)
+		return NULL;
+	*err_slot = req->slot;
+	return s->slots[req->slot];
+}
+
+/* ---- request handlers ---- */
+
+static ms_error handle_init(ms_session *s, ms_request *req, const char *transaction, json_t *jsep, int *err_slot)
+{
+	cleanup_locked(s);
+	s->slots = g_new0(ms_slot *, req->n_slots);
+	s->n_slots = req->n_slots;
+	for(guint i = 0; i < req->n_slots; i++) {
+		ms_slot_request *sr = &req->slots[i];
+		ms_slot *slot = slot_new(s, sr->slot);
+		s->slots[i] = slot;
+		set_names(slot, sr->resolved, sr->quality);
+		ms_source *src = ms_sources_lookup(sr->resolved);
+		if(src == NULL) {
+			/* Not fatal: the slot keeps its m-line and can be switched later */
+			ms_slot_transition(slot->status, MS_SLOT_EV_NOT_FOUND, &slot->status);
+			slot->error = g_strdup(ms_error_string(MS_ERR_STREAM_NOT_FOUND));
+			continue;
+		}
+		ms_source_add_consumer(src, &slot->consumer);
+		slot->bound = src;
+		slot->need_sync = TRUE;
+		slot->status = MS_SLOT_ACTIVE;
+	}
+	s->state = MS_SESSION_INITIALIZED;
+	ms_push_event(s->handle, transaction, ms_msg_ready(req->request_id, s->n_slots), NULL);
+	return MS_OK;
+}
+
+static ms_error handle_offer(ms_session *s, ms_request *req, const char *transaction, json_t *jsep, int *err_slot)
+{
+	const char *type = json_string_value(json_object_get(jsep, "type"));
+	const char *sdp = json_string_value(json_object_get(jsep, "sdp"));
+	if(type == NULL || strcasecmp(type, "offer") != 0 || sdp == NULL) {
+		g_strlcpy(req->detail, "jsep must be an offer with an sdp", sizeof(req->detail));
+		return MS_ERR_INVALID_REQUEST;
+	}
+	ms_sdp_offer *offer = g_new0(ms_sdp_offer, 1);
+	int *mindex = g_new0(int, s->n_slots);
+	int *pt = g_new0(int, s->n_slots);
+	ms_error err = ms_sdp_parse_offer(sdp, offer, req->detail, sizeof(req->detail));
+	char *answer = NULL;
+	if(err == MS_OK)
+		answer = ms_sdp_build_answer(offer, s->n_slots, janus_random_uint64(), mindex, pt, &err,
+			req->detail, sizeof(req->detail));
+	if(err != MS_OK || answer == NULL) {
+		err = (err == MS_OK) ? MS_ERR_INTERNAL : err;
+		goto out;
+	}
+	json_t *slots = json_array();
+	for(guint i = 0; i < s->n_slots; i++) {
+		ms_slot *slot = s->slots[i];
+		g_mutex_lock(&slot->mutex);
+		slot->mindex = mindex[i];
+		g_strlcpy(slot->mid, offer->m[mindex[i]].mid, sizeof(slot->mid));
+		ms_rewrite_init(&slot->rw, g_random_int(), (guint8)pt[i]);
+		json_array_append_new(slots, ms_msg_answer_slot(slot->index, slot->stream, slot->status,
+			slot->error, slot->mid));
+		g_mutex_unlock(&slot->mutex);
+	}
+	s->state = MS_SESSION_NEGOTIATED;
+	json_t *answer_jsep = json_pack("{ssss}", "type", "answer", "sdp", answer);
+	ms_push_event(s->handle, transaction, ms_msg_answer(req->request_id, answer, slots), answer_jsep);
+out:
+	g_free(answer);
+	g_free(pt);
+	g_free(mindex);
+	g_free(offer);
+	return err;
+}
+
+static ms_error handle_switch(ms_session *s, ms_request *req, const char *transaction, json_t *jsep, int *err_slot)
+{
+	ms_slot *slot = request_slot(s, req, err_slot);
+	if(slot == NULL)
+		return MS_ERR_INVALID_SLOT;
+	ms_source *src = ms_sources_lookup(req->resolved);
+	if(src == NULL)
+		return MS_ERR_STREAM_NOT_FOUND;
+	bind_next(slot, src, req, transaction);
+	return MS_OK;
+}
+
+static ms_error handle_pause(ms_session *s, ms_request *req, const char *transaction, json_t *jsep, int *err_slot)
+{
+	ms_slot *slot = request_slot(s, req, err_slot);
+	if(slot == NULL)
+		return MS_ERR_INVALID_SLOT;
+	ms_slot_status next;
+	g_mutex_lock(&slot->mutex);
+	gboolean ok = ms_slot_transition(slot->status, MS_SLOT_EV_PAUSE, &next);
+	g_mutex_unlock(&slot->mutex);
+	if(!ok) {
+		g_snprintf(req->detail, sizeof(req->detail), "slot is %s", ms_slot_status_name(slot->status));
+		return MS_ERR_INVALID_STATE;
+	}
+	slot_unbind(slot);
+	g_mutex_lock(&slot->mutex);
+	ms_relay_set_status(slot, MS_SLOT_EV_PAUSE, req->request_id, transaction, NULL);
+	g_mutex_unlock(&slot->mutex);
+	return MS_OK;
+}
+
+static ms_error handle_resume(ms_session *s, ms_request *req, const char *transaction, json_t *jsep, int *err_slot)
+{
+	ms_slot *slot = request_slot(s, req, err_slot);
+	if(slot == NULL)
+		return MS_ERR_INVALID_SLOT;
+	if(!req->has_stream) {
+		/* Resume what the slot showed before */
+		g_mutex_lock(&slot->mutex);
+		g_strlcpy(req->resolved, slot->stream, sizeof(req->resolved));
+		g_strlcpy(req->quality, slot->quality, sizeof(req->quality));
+		g_mutex_unlock(&slot->mutex);
+	}
+	ms_source *src = ms_sources_lookup(req->resolved);
+	if(src == NULL)
+		return MS_ERR_STREAM_NOT_FOUND;
+	bind_next(slot, src, req, transaction);
+	return MS_OK;
+}
+
+static void resync(ms_slot *slot)
+{
+	g_mutex_lock(&slot->mutex);
+	ms_source *src = slot->bound;
+	if(src != NULL && slot->next == NULL)
+		slot->need_sync = TRUE;
+	g_mutex_unlock(&slot->mutex);
+	if(src != NULL) {
+		ms_source_request_keyframe(src);
+		ms_relay_try_now(slot, src);
+	}
+}
+
+static ms_error handle_keyframe(ms_session *s, ms_request *req, const char *transaction, json_t *jsep, int *err_slot)
+{
+	if(req->slot_valid && req->slot == -1) {
+		for(guint i = 0; i < s->n_slots; i++)
+			resync(s->slots[i]);
+	} else {
+		ms_slot *slot = request_slot(s, req, err_slot);
+		if(slot == NULL)
+			return MS_ERR_INVALID_SLOT;
+		resync(slot);
+	}
+	ms_push_event(s->handle, transaction, ms_msg_keyframe(req->request_id, req->slot), NULL);
+	return MS_OK;
+}
+
+static ms_error handle_close(ms_session *s, ms_request *req, const char *transaction, json_t *jsep, int *err_slot)
+{
+	cleanup_locked(s);
+	ms_push_event(s->handle, transaction, ms_msg_close(req->request_id), NULL);
+	if(g_atomic_int_get(&s->media_up))
+		ms_gateway->close_pc(s->handle);
+	return MS_OK;
+}
+
+static ms_error handle_streams(ms_session *s, ms_request *req, const char *transaction, json_t *jsep, int *err_slot)
+{
+	ms_push_event(s->handle, transaction, ms_msg_streams(req->request_id, ms_sources_list()), NULL);
+	return MS_OK;
+}
+
+/* One row per request type; validation rows live in ms_protocol.c. */
+static const request_handler handlers[MS_REQ_COUNT] = {
+	[MS_REQ_INIT] = handle_init,
+	[MS_REQ_OFFER] = handle_offer,
+	[MS_REQ_SWITCH] = handle_switch,
+	[MS_REQ_PAUSE] = handle_pause,
+	[MS_REQ_RESUME] = handle_resume,
+	[MS_REQ_KEYFRAME] = handle_keyframe,
+	[MS_REQ_CLOSE] = handle_close,
+	[MS_REQ_STREAMS] = handle_streams,
+};
+
+void ms_session_handle(ms_session *s, const char *transaction, json_t *body, json_t *jsep)
+{
+	ms_request req;
+	int err_slot = -1;
+	g_mutex_lock(&s->mutex);
+	ms_error err = ms_request_parse(body, jsep != NULL, ms_config.max_slots, &req);
+	if(err == MS_OK && g_atomic_int_get(&s->destroyed))
+		err = MS_ERR_NO_SESSION;
+	if(err == MS_OK)
+		err = ms_request_allowed(req.type, s->state);
+	if(err == MS_OK && handlers[req.type] != NULL)
+		err = handlers[req.type](s, &req, transaction, jsep, &err_slot);
+	if(err != MS_OK) {
+		if(err_slot < 0 && req.slot_valid && (err == MS_ERR_INVALID_SLOT || err == MS_ERR_STREAM_NOT_FOUND))
+			err_slot = req.slot;
+		JANUS_LOG(LOG_VERB, MS_TAG "%s -> %d %s%s%s\n", ms_request_name(req.type), err, ms_error_string(err),
+			req.detail[0] ? ": " : "", req.detail);
+		ms_push_event(s->handle, transaction, ms_msg_error(req.request_id, err, err_slot,
+			err_slot >= 0 || (req.slot_valid && err == MS_ERR_INVALID_SLOT), req.detail[0] ? req.detail : NULL), NULL);
+	}
+	g_mutex_unlock(&s->mutex);
+	ms_request_clear(&req);
+}
+
+/* ---- media ---- */
+
+void ms_session_setup_media(ms_session *s)
+{
+	g_mutex_lock(&s->mutex);
+	s->last_rtcp = g_get_monotonic_time();
+	s->grace_since = 0;
+	g_atomic_int_set(&s->media_up, 1);
+	for(guint i = 0; i < s->n_slots; i++)
+		resync(s->slots[i]);
+	g_mutex_unlock(&s->mutex);
+}
+
+void ms_session_incoming_rtcp(ms_session *s, int mindex, gboolean video, const char *buf, guint16 len)
+{
+	gint64 now = g_get_monotonic_time();
+	s->last_rtcp = now;
+	if(!video || (!janus_rtcp_has_pli((char *)buf, len) && !janus_rtcp_has_fir((char *)buf, len)))
+		return;
+	/* The browser's decoder lost its picture: restart it from the cache */
+	g_mutex_lock(&s->mutex);
+	for(guint i = 0; i < s->n_slots; i++) {
+		ms_slot *slot = s->slots[i];
+		if(slot->mindex != mindex || now - slot->last_resync < G_USEC_PER_SEC)
+			continue;
+		slot->last_resync = now;
+		resync(slot);
+	}
+	g_mutex_unlock(&s->mutex);
+}
+
+static void end_media(ms_session *s, const char *reason)
+{
+	gboolean had = (s->state == MS_SESSION_INITIALIZED || s->state == MS_SESSION_NEGOTIATED);
+	cleanup_locked(s);
+	if(had && reason != NULL)
+		ms_push_event(s->handle, NULL, ms_msg_disconnected(reason), NULL);
+}
+
+void ms_session_hangup(ms_session *s)
+{
+	gint64 now = g_get_monotonic_time();
+	g_mutex_lock(&s->mutex);
+	g_atomic_int_set(&s->media_up, 0);
+	/* RTCP until just now: the PeerConnection was closed, not lost */
+	const char *reason = (now - s->last_rtcp < 2 * G_USEC_PER_SEC) ? "closed" : "connection_lost";
+	if(!g_atomic_int_get(&s->destroyed))
+		end_media(s, reason);
+	g_mutex_unlock(&s->mutex);
+}
+
+void ms_session_destroy(ms_session *s)
+{
+	g_mutex_lock(&s->mutex);
+	g_atomic_int_set(&s->destroyed, 1);
+	g_atomic_int_set(&s->media_up, 0);
+	cleanup_locked(s);
+	g_mutex_unlock(&s->mutex);
+}
+
+/* Unbind sources a flip left behind (not on the packet path). */
+static void unbind_stale(ms_slot *slot)
+{
+	g_mutex_lock(&slot->mutex);
+	ms_source *stale = slot->stale;
+	slot->stale = NULL;
+	if(stale == slot->bound || stale == slot->next)
+		stale = NULL;
+	g_mutex_unlock(&slot->mutex);
+	if(stale != NULL)
+		ms_source_remove_consumer(stale, &slot->consumer);
+}
+
+void ms_session_tick(ms_session *s, gint64 now)
+{
+	g_mutex_lock(&s->mutex);
+	for(guint i = 0; i < s->n_slots; i++)
+		unbind_stale(s->slots[i]);
+	if(g_atomic_int_get(&s->media_up) && s->state == MS_SESSION_NEGOTIATED) {
+		gint64 silent = now - s->last_rtcp;
+		if(silent < (gint64)ms_config.rtcp_timeout * G_USEC_PER_SEC) {
+			if(s->grace_since != 0)
+				JANUS_LOG(LOG_INFO, MS_TAG "PeerConnection recovered\n");
+			s->grace_since = 0;
+		} else if(s->grace_since == 0) {
+			s->grace_since = now;
+			JANUS_LOG(LOG_WARN, MS_TAG "No RTCP for %" G_GINT64_FORMAT " ms: grace period of %us\n",
+				silent / 1000, ms_config.disconnect_grace);
+		} else if(now - s->grace_since >= (gint64)ms_config.disconnect_grace * G_USEC_PER_SEC) {
+			JANUS_LOG(LOG_WARN, MS_TAG "PeerConnection lost: cleaning up\n");
+			g_atomic_int_set(&s->media_up, 0);
+			end_media(s, "connection_lost");
+			ms_gateway->close_pc(s->handle);
+		}
+	}
+	g_mutex_unlock(&s->mutex);
+}
+
+/* ---- introspection ---- */
+
+json_t *ms_session_query(ms_session *s)
+{
+	json_t *q = json_object();
+	g_mutex_lock(&s->mutex);
+	json_object_set_new(q, "state", json_string(ms_session_state_name(s->state)));
+	json_object_set_new(q, "media", json_boolean(g_atomic_int_get(&s->media_up)));
+	json_t *slots = json_array();
+	for(guint i = 0; i < s->n_slots; i++) {
+		ms_slot *slot = s->slots[i];
+		g_mutex_lock(&slot->mutex);
+		json_t *e = json_object();
+		json_object_set_new(e, "slot", json_integer(slot->index));
+		json_object_set_new(e, "stream", json_string(slot->stream));
+		json_object_set_new(e, "status", json_string(ms_slot_status_name(slot->status)));
+		json_object_set_new(e, "bound", slot->bound ? json_string(ms_source_name(slot->bound)) : json_null());
+		json_object_set_new(e, "next", slot->next ? json_string(ms_source_name(slot->next)) : json_null());
+		json_object_set_new(e, "mid", json_string(slot->mid));
+		json_object_set_new(e, "packets", json_integer(slot->packets));
+		json_object_set_new(e, "switches", json_integer(slot->switches));
+		json_array_append_new(slots, e);
+		g_mutex_unlock(&slot->mutex);
+	}
+	json_object_set_new(q, "slots", slots);
+	g_mutex_unlock(&s->mutex);
+	return q;
+}
+
+gboolean ms_session_has_slots(ms_session *s)
+{
+	g_mutex_lock(&s->mutex);
+	gboolean r = s->n_slots > 0;
+	g_mutex_unlock(&s->mutex);
+	return r;
+}
+
+guint ms_session_bound_slots(ms_session *s)
+{
+	guint n = 0;
+	g_mutex_lock(&s->mutex);
+	for(guint i = 0; i < s->n_slots; i++) {
+		ms_slot *slot = s->slots[i];
+		g_mutex_lock(&slot->mutex);
+		if(slot->bound != NULL || slot->next != NULL)
+			n++;
+		g_mutex_unlock(&slot->mutex);
+	}
+	g_mutex_unlock(&s->mutex);
+	return n;
+}

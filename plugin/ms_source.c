@@ -1,1 +1,372 @@
-/* ms_source.c: placeholder */
+/* ms_source.c: the stream registry, consumers, on-demand start/stop,
+ * offline detection and the per-source GOP cache. Kind-specific work
+ * (sockets, processes) lives in the drivers (ms_source_*.c). */
+#include <string.h>
+#include "ms_plugin.h"
+#include "ms_source.h"
+#include "ms_rtp.h"
+#include "ms_h264.h"
+#include "ms_protocol.h"
+
+struct ms_source {
+	char *name;
+	ms_spec *spec;
+	char *parent;			/* variant: "camera1" of "camera1-360p" */
+	char *quality;			/* variant: "360p" */
+	gboolean preload;
+	const ms_source_driver *driver;
+	void *driver_data;
+
+	GMutex mutex;			/* guards everything below */
+	GPtrArray *consumers;		/* ms_consumer*, not owned */
+	ms_gop *gop;
+	ms_source_state state;
+	gboolean running;
+	gboolean stopping;		/* driver stop in progress (mutex released) */
+	gint64 started_at;		/* when the running part (re)started */
+	gint64 last_packet;
+	gint64 idle_since;		/* last consumer left (0: has consumers) */
+	gint64 retry_at;		/* next start attempt after a failure */
+	guint failures;
+};
+
+static GHashTable *sources;		/* name -> ms_source, plugin lifetime */
+static GPtrArray *order;		/* ms_source in config order */
+static GMutex registry_mutex;		/* guards the two above while they change */
+
+static const char *state_names[] = { "idle", "starting", "active", "offline" };
+
+const char *ms_source_state_name(ms_source_state s)
+{
+	return (guint)s < G_N_ELEMENTS(state_names) ? state_names[s] : "unknown";
+}
+
+static const ms_source_driver *driver_for(ms_source_kind kind)
+{
+	switch(kind) {
+		case MS_SOURCE_RTP:
+			return &ms_source_rtp_driver;
+		default:
+			return NULL;
+	}
+}
+
+static void source_free(gpointer data)
+{
+	ms_source *src = data;
+	if(src->running && src->driver)
+		src->driver->stop(src);
+	ms_gop_free(src->gop);
+	g_ptr_array_free(src->consumers, TRUE);
+	g_mutex_clear(&src->mutex);
+	ms_spec_free(src->spec);
+	g_free(src->parent);
+	g_free(src->quality);
+	g_free(src->name);
+	g_free(src);
+}
+
+void ms_sources_init(void)
+{
+	sources = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, source_free);
+	order = g_ptr_array_new();
+}
+
+void ms_sources_destroy(void)
+{
+	if(sources == NULL)
+		return;
+	g_mutex_lock(&registry_mutex);
+	g_ptr_array_free(order, TRUE);
+	order = NULL;
+	g_hash_table_destroy(sources);
+	sources = NULL;
+	g_mutex_unlock(&registry_mutex);
+}
+
+gboolean ms_sources_add(const char *name, ms_spec *spec, gboolean preload, char *err, gsize errlen)
+{
+	const ms_source_driver *drv = driver_for(spec->kind);
+	if(drv == NULL) {
+		g_snprintf(err, errlen, "%s sources are not supported yet", ms_source_kind_name(spec->kind));
+		return FALSE;
+	}
+	if(g_hash_table_lookup(sources, name) != NULL) {
+		g_snprintf(err, errlen, "duplicate stream name");
+		return FALSE;
+	}
+	ms_source *src = g_new0(ms_source, 1);
+	src->name = g_strdup(name);
+	src->spec = spec;
+	src->preload = preload;
+	src->driver = drv;
+	g_mutex_init(&src->mutex);
+	src->consumers = g_ptr_array_new();
+	src->gop = ms_gop_new(ms_config.gop_cache_bytes, (guint)(ms_config.gop_cache_bytes / 200) + 64);
+	src->state = MS_SRC_IDLE;
+	g_mutex_lock(&registry_mutex);
+	g_hash_table_insert(sources, src->name, src);
+	g_ptr_array_add(order, src);
+	g_mutex_unlock(&registry_mutex);
+	return TRUE;
+}
+
+/* Start the running part; source mutex held. */
+static void start_locked(ms_source *src, gint64 now)
+{
+	if(src->running || src->stopping)
+		return;
+	if(src->retry_at > now)
+		return;
+	if(!src->driver->start(src)) {
+		guint backoff[] = { 1, 2, 5, 10 };
+		guint i = MIN(src->failures, G_N_ELEMENTS(backoff) - 1);
+		src->failures++;
+		src->retry_at = now + (gint64)backoff[i] * G_USEC_PER_SEC;
+		src->state = MS_SRC_OFFLINE;
+		JANUS_LOG(LOG_WARN, MS_TAG "Stream %s failed to start, retry in %us\n", src->name, backoff[i]);
+		return;
+	}
+	src->running = TRUE;
+	src->started_at = now;
+	if(src->state != MS_SRC_OFFLINE)
+		src->state = MS_SRC_STARTING;
+	ms_gop_reset(src->gop);
+	JANUS_LOG(LOG_INFO, MS_TAG "Stream %s started (%s)\n", src->name, src->driver->kind);
+}
+
+/* Stop the running part; source mutex held, released around the driver's
+ * stop (its thread may be waiting for the mutex to deliver a packet). */
+static void stop_locked(ms_source *src)
+{
+	if(!src->running || src->stopping)
+		return;
+	src->stopping = TRUE;
+	g_mutex_unlock(&src->mutex);
+	src->driver->stop(src);
+	g_mutex_lock(&src->mutex);
+	src->stopping = FALSE;
+	src->running = FALSE;
+	src->state = MS_SRC_IDLE;
+	ms_gop_reset(src->gop);
+	JANUS_LOG(LOG_INFO, MS_TAG "Stream %s stopped\n", src->name);
+}
+
+void ms_sources_start(void)
+{
+	gint64 now = g_get_monotonic_time();
+	for(guint i = 0; i < order->len; i++) {
+		ms_source *src = g_ptr_array_index(order, i);
+		char *parent = NULL, *quality = NULL;
+		if(src->spec->kind == MS_SOURCE_FFMPEG) {
+			src->parent = g_strdup(src->spec->parent);
+			if(ms_spec_split_variant(src->name, &parent, &quality) && strcmp(parent, src->parent) == 0)
+				src->quality = g_strdup(quality);
+		} else if(ms_spec_split_variant(src->name, &parent, &quality) && g_hash_table_contains(sources, parent)) {
+			src->parent = g_strdup(parent);
+			src->quality = g_strdup(quality);
+		}
+		g_free(parent);
+		g_free(quality);
+		if(src->driver->always_on || src->preload) {
+			g_mutex_lock(&src->mutex);
+			start_locked(src, now);
+			g_mutex_unlock(&src->mutex);
+		}
+	}
+}
+
+ms_source *ms_sources_lookup(const char *name)
+{
+	if(sources == NULL || name == NULL)
+		return NULL;
+	return g_hash_table_lookup(sources, name);
+}
+
+const char *ms_source_name(const ms_source *src)
+{
+	return src->name;
+}
+
+const ms_spec *ms_source_spec(const ms_source *src)
+{
+	return src->spec;
+}
+
+void *ms_source_driver_data(ms_source *src)
+{
+	return src->driver_data;
+}
+
+void ms_source_set_driver_data(ms_source *src, void *data)
+{
+	src->driver_data = data;
+}
+
+ms_source_state ms_source_get_state(ms_source *src)
+{
+	g_mutex_lock(&src->mutex);
+	ms_source_state st = src->state;
+	g_mutex_unlock(&src->mutex);
+	return st;
+}
+
+guint ms_source_consumers(ms_source *src)
+{
+	g_mutex_lock(&src->mutex);
+	guint n = src->consumers->len;
+	g_mutex_unlock(&src->mutex);
+	return n;
+}
+
+json_t *ms_sources_list(void)
+{
+	json_t *list = json_array();
+	g_mutex_lock(&registry_mutex);
+	for(guint i = 0; order && i < order->len; i++) {
+		ms_source *src = g_ptr_array_index(order, i);
+		g_mutex_lock(&src->mutex);
+		json_array_append_new(list, ms_msg_stream_entry(src->name,
+			ms_source_kind_name(src->spec->kind), src->parent, src->quality,
+			ms_source_state_name(src->state), src->consumers->len));
+		g_mutex_unlock(&src->mutex);
+	}
+	g_mutex_unlock(&registry_mutex);
+	return list;
+}
+
+json_t *ms_sources_status(void)
+{
+	json_t *list = json_array();
+	g_mutex_lock(&registry_mutex);
+	for(guint i = 0; order && i < order->len; i++) {
+		ms_source *src = g_ptr_array_index(order, i);
+		g_mutex_lock(&src->mutex);
+		json_t *e = json_object();
+		json_object_set_new(e, "name", json_string(src->name));
+		json_object_set_new(e, "kind", json_string(ms_source_kind_name(src->spec->kind)));
+		json_object_set_new(e, "state", json_string(ms_source_state_name(src->state)));
+		json_object_set_new(e, "consumers", json_integer(src->consumers->len));
+		json_object_set_new(e, "running", json_boolean(src->running));
+		json_object_set_new(e, "gop_packets", json_integer(ms_gop_count(src->gop)));
+		json_object_set_new(e, "gop_bytes", json_integer(ms_gop_bytes(src->gop)));
+		json_array_append_new(list, e);
+		g_mutex_unlock(&src->mutex);
+	}
+	g_mutex_unlock(&registry_mutex);
+	return list;
+}
+
+void ms_source_add_consumer(ms_source *src, ms_consumer *c)
+{
+	gint64 now = g_get_monotonic_time();
+	g_mutex_lock(&src->mutex);
+	if(!g_ptr_array_find(src->consumers, c, NULL))
+		g_ptr_array_add(src->consumers, c);
+	src->idle_since = 0;
+	if(!src->running) {
+		src->retry_at = 0;
+		start_locked(src, now);
+	}
+	g_mutex_unlock(&src->mutex);
+}
+
+void ms_source_remove_consumer(ms_source *src, ms_consumer *c)
+{
+	g_mutex_lock(&src->mutex);
+	g_ptr_array_remove(src->consumers, c);
+	if(src->consumers->len == 0)
+		src->idle_since = g_get_monotonic_time();
+	g_mutex_unlock(&src->mutex);
+}
+
+void ms_source_request_keyframe(ms_source *src)
+{
+	if(src->driver->keyframe != NULL)
+		src->driver->keyframe(src);
+}
+
+ms_gop *ms_source_gop_locked(ms_source *src)
+{
+	return src->gop;
+}
+
+void ms_source_with_gop(ms_source *src, void (*fn)(ms_source *src, ms_gop *gop, void *data), void *data)
+{
+	g_mutex_lock(&src->mutex);
+	fn(src, src->gop, data);
+	g_mutex_unlock(&src->mutex);
+}
+
+/* Tell every consumer about a state change; source mutex held. */
+static void notify_state(ms_source *src, ms_source_state st)
+{
+	for(guint i = 0; i < src->consumers->len; i++) {
+		ms_consumer *c = g_ptr_array_index(src->consumers, i);
+		if(c->ops->state)
+			c->ops->state(c, src, st);
+	}
+}
+
+void ms_source_deliver(ms_source *src, const guint8 *pkt, gsize len)
+{
+	gsize off = 0, plen = 0;
+	if(!ms_rtp_parse(pkt, len, &off, &plen))
+		return;
+	gint64 now = g_get_monotonic_time();
+	guint flags = ms_h264_inspect(pkt + off, plen);
+	g_mutex_lock(&src->mutex);
+	src->last_packet = now;
+	if(src->state != MS_SRC_ACTIVE) {
+		gboolean was_offline = (src->state == MS_SRC_OFFLINE);
+		src->state = MS_SRC_ACTIVE;
+		src->failures = 0;
+		if(was_offline)
+			JANUS_LOG(LOG_INFO, MS_TAG "Stream %s is back\n", src->name);
+		notify_state(src, MS_SRC_ACTIVE);
+	}
+	ms_gop_push(src->gop, pkt, len, now);
+	for(guint i = 0; i < src->consumers->len; i++) {
+		ms_consumer *c = g_ptr_array_index(src->consumers, i);
+		c->ops->rtp(c, src, pkt, len, flags, now);
+	}
+	g_mutex_unlock(&src->mutex);
+}
+
+/* One source's housekeeping; source mutex held. */
+static void tick_one(ms_source *src, gint64 now)
+{
+	gint64 timeout = (gint64)ms_config.source_timeout * G_USEC_PER_SEC;
+	gboolean wanted = src->consumers->len > 0 || src->preload || src->driver->always_on;
+	if(!src->running) {
+		if(wanted)
+			start_locked(src, now);
+		return;
+	}
+	if(!wanted && src->idle_since > 0 &&
+			now - src->idle_since >= (gint64)ms_config.source_linger * G_USEC_PER_SEC) {
+		stop_locked(src);
+		return;
+	}
+	gint64 last = MAX(src->last_packet, src->started_at);
+	if(src->state != MS_SRC_OFFLINE && (src->consumers->len > 0 || src->state == MS_SRC_ACTIVE) &&
+			now - last > timeout) {
+		src->state = MS_SRC_OFFLINE;
+		ms_gop_reset(src->gop);
+		JANUS_LOG(LOG_WARN, MS_TAG "Stream %s is offline (no packets for %" G_GINT64_FORMAT " ms)\n",
+			src->name, (now - last) / 1000);
+		notify_state(src, MS_SRC_OFFLINE);
+	}
+}
+
+void ms_sources_tick(gint64 now)
+{
+	g_mutex_lock(&registry_mutex);
+	for(guint i = 0; order && i < order->len; i++) {
+		ms_source *src = g_ptr_array_index(order, i);
+		g_mutex_lock(&src->mutex);
+		tick_one(src, now);
+		g_mutex_unlock(&src->mutex);
+	}
+	g_mutex_unlock(&registry_mutex);
+}

@@ -1,1 +1,94 @@
-/* ms_source.h placeholder */
+/* ms_source.h: the stream registry and on-demand sources.
+ *
+ * Every configured stream is an ms_source for the plugin's lifetime. Its
+ * running part (a socket thread, a child process) is started when the first
+ * consumer binds and stopped source_linger seconds after the last one leaves
+ * (rtp:// sources listen from startup). Packets go to consumers on the
+ * source's own thread, with the source mutex held: the hot path takes no
+ * global lock and allocates nothing. Each source keeps a GOP cache. */
+#ifndef MS_SOURCE_H
+#define MS_SOURCE_H
+
+#include <glib.h>
+#include <jansson.h>
+#include "ms_spec.h"
+#include "ms_gop.h"
+
+typedef struct ms_source ms_source;
+typedef struct ms_consumer ms_consumer;
+
+typedef enum ms_source_state {
+	MS_SRC_IDLE = 0,	/* not running, nobody watches */
+	MS_SRC_STARTING,	/* running, no packet yet */
+	MS_SRC_ACTIVE,		/* packets flowing */
+	MS_SRC_OFFLINE,		/* running but silent, or restarting */
+} ms_source_state;
+
+/* What a consumer is told. Both run on a source thread (or the
+ * housekeeping thread for state changes) with the source mutex held. */
+typedef struct ms_consumer_ops {
+	/* One RTP packet (already in the GOP cache); flags: ms_h264 MS_H264_*. */
+	void (*rtp)(ms_consumer *c, ms_source *src, const guint8 *pkt, gsize len, guint flags, gint64 now);
+	/* The source changed state (MS_SRC_ACTIVE / MS_SRC_OFFLINE). */
+	void (*state)(ms_consumer *c, ms_source *src, ms_source_state state);
+} ms_consumer_ops;
+
+struct ms_consumer {
+	const ms_consumer_ops *ops;
+	void *ctx;
+};
+
+/* A source kind's running part. */
+typedef struct ms_source_driver {
+	const char *kind;
+	gboolean always_on;			/* start at load, never stop (rtp://) */
+	gboolean (*start)(ms_source *src);	/* FALSE: could not start (retry later) */
+	void (*stop)(ms_source *src);		/* joins threads, reaps processes */
+	void (*keyframe)(ms_source *src);	/* ask upstream for a keyframe (may be NULL) */
+} ms_source_driver;
+
+/* Registry (plugin lifetime). */
+void ms_sources_init(void);
+void ms_sources_destroy(void);
+/* Add a configured stream; FALSE (with err) when the spec is unusable. */
+gboolean ms_sources_add(const char *name, ms_spec *spec, gboolean preload, char *err, gsize errlen);
+/* After all streams are added: resolve variants' parents, start always-on
+ * and preloaded sources. */
+void ms_sources_start(void);
+ms_source *ms_sources_lookup(const char *name);
+/* The `streams` list (one entry per configured stream). */
+json_t *ms_sources_list(void);
+/* Admin status: {"name","kind","state","consumers"} per source. */
+json_t *ms_sources_status(void);
+/* Housekeeping tick: offline detection, lingering stops, restarts. */
+void ms_sources_tick(gint64 now);
+
+const char *ms_source_name(const ms_source *src);
+const char *ms_source_state_name(ms_source_state s);
+ms_source_state ms_source_get_state(ms_source *src);
+guint ms_source_consumers(ms_source *src);
+
+/* Bind/unbind a consumer (never with a slot mutex held). */
+void ms_source_add_consumer(ms_source *src, ms_consumer *c);
+void ms_source_remove_consumer(ms_source *src, ms_consumer *c);
+/* Ask upstream for a keyframe where the kind supports it. */
+void ms_source_request_keyframe(ms_source *src);
+
+/* Run fn with the source mutex held, for reading the GOP cache. */
+void ms_source_with_gop(ms_source *src, void (*fn)(ms_source *src, ms_gop *gop, void *data), void *data);
+
+/* The source's GOP cache; only while its mutex is held (inside a consumer
+ * callback or ms_source_with_gop). */
+ms_gop *ms_source_gop_locked(ms_source *src);
+
+/* For drivers: hand one received RTP packet to the source. */
+void ms_source_deliver(ms_source *src, const guint8 *pkt, gsize len);
+/* For drivers: private data and spec. */
+void *ms_source_driver_data(ms_source *src);
+void ms_source_set_driver_data(ms_source *src, void *data);
+const ms_spec *ms_source_spec(const ms_source *src);
+
+/* Drivers. */
+extern const ms_source_driver ms_source_rtp_driver;
+
+#endif

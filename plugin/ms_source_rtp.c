@@ -1,1 +1,106 @@
-/* ms_source_rtp.c: placeholder */
+/* ms_source_rtp.c: the rtp:// driver. RTP is pushed to us: bind HOST:PORT
+ * (UDP) from startup and hand every packet to the source. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <netdb.h>
+#include "ms_plugin.h"
+#include "ms_source.h"
+#include "ms_rtp.h"
+
+typedef struct rtp_listener {
+	ms_source *src;
+	int fd;
+	volatile gint stop;
+	GThread *thread;
+} rtp_listener;
+
+static int bind_udp(const char *host, int port)
+{
+	struct addrinfo hints = { 0 }, *res = NULL;
+	char portstr[8];
+	g_snprintf(portstr, sizeof(portstr), "%d", port);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_PASSIVE;
+	if(getaddrinfo(host, portstr, &hints, &res) != 0 || res == NULL)
+		return -1;
+	int fd = socket(res->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if(fd >= 0) {
+		int one = 1, rcvbuf = 4 * 1024 * 1024;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+		if(bind(fd, res->ai_addr, res->ai_addrlen) < 0) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+static gpointer rtp_thread(gpointer data)
+{
+	rtp_listener *l = data;
+	guint8 buf[MS_RTP_MAX_PACKET + 100];
+	struct pollfd pfd = { .fd = l->fd, .events = POLLIN };
+	while(!g_atomic_int_get(&l->stop)) {
+		int r = poll(&pfd, 1, 200);
+		if(r <= 0)
+			continue;
+		ssize_t n = recv(l->fd, buf, sizeof(buf), 0);
+		if(n <= 0 || n > MS_RTP_MAX_PACKET)
+			continue;
+		ms_source_deliver(l->src, buf, (gsize)n);
+	}
+	return NULL;
+}
+
+static gboolean rtp_start(ms_source *src)
+{
+	const ms_spec *spec = ms_source_spec(src);
+	int fd = bind_udp(spec->host, spec->port);
+	if(fd < 0) {
+		JANUS_LOG(LOG_ERR, MS_TAG "Stream %s: can't bind %s:%d: %s\n", ms_source_name(src),
+			spec->host, spec->port, g_strerror(errno));
+		return FALSE;
+	}
+	rtp_listener *l = g_new0(rtp_listener, 1);
+	l->src = src;
+	l->fd = fd;
+	char *tname = g_strdup_printf("ms-rtp-%d", spec->port);
+	GError *err = NULL;
+	l->thread = g_thread_try_new(tname, rtp_thread, l, &err);
+	g_free(tname);
+	if(l->thread == NULL) {
+		JANUS_LOG(LOG_ERR, MS_TAG "Stream %s: no thread: %s\n", ms_source_name(src), err ? err->message : "?");
+		g_clear_error(&err);
+		close(fd);
+		g_free(l);
+		return FALSE;
+	}
+	ms_source_set_driver_data(src, l);
+	return TRUE;
+}
+
+static void rtp_stop(ms_source *src)
+{
+	rtp_listener *l = ms_source_driver_data(src);
+	if(l == NULL)
+		return;
+	g_atomic_int_set(&l->stop, 1);
+	g_thread_join(l->thread);
+	close(l->fd);
+	g_free(l);
+	ms_source_set_driver_data(src, NULL);
+}
+
+const ms_source_driver ms_source_rtp_driver = {
+	.kind = "rtp",
+	.always_on = TRUE,
+	.start = rtp_start,
+	.stop = rtp_stop,
+	.keyframe = NULL,
+};

@@ -1,0 +1,212 @@
+/* ms_relay.c: the per-packet path of a slot. Runs on source threads with the
+ * source mutex held, takes only the slot mutex, never allocates (status
+ * events at a flip are the exception: once per switch, not per packet).
+ *
+ * A switch is make-before-break: the slot keeps relaying its bound source
+ * until the next source can start the decoder (its GOP cache replays from a
+ * keyframe, or a live keyframe arrives) and the bound source's frame has
+ * ended (marker bit); then the slot flips in one step. */
+#include <string.h>
+#include "ms_session_priv.h"
+#include "ms_rtp.h"
+#include "ms_h264.h"
+#include "ms_gop.h"
+
+/* How long a frame left open by a stalled source may block a switch. */
+#define MS_CUT_STALL_US (150 * 1000)
+
+void ms_relay_set_status(ms_slot *slot, ms_slot_event ev, json_t *request_id,
+		const char *transaction, const char *error)
+{
+	ms_slot_status next = slot->status;
+	if(!ms_slot_transition(slot->status, ev, &next))
+		JANUS_LOG(LOG_VERB, MS_TAG "Slot %d: %s ignored in %s\n", slot->index,
+			ms_slot_event_name(ev), ms_slot_status_name(slot->status));
+	gboolean changed = (next != slot->status);
+	slot->status = next;
+	g_free(slot->error);
+	slot->error = (next == MS_SLOT_ERROR && error) ? g_strdup(error) : NULL;
+	if(!changed && request_id == NULL)
+		return;
+	janus_plugin_session *h = slot->session->handle;
+	ms_push_event(h, transaction, ms_msg_status(request_id, slot->index, slot->stream,
+		slot->quality[0] ? slot->quality : NULL, slot->status, slot->error), NULL);
+	if(changed) {
+		json_t *info = json_object();
+		json_object_set_new(info, "event", json_string("status"));
+		json_object_set_new(info, "slot", json_integer(slot->index));
+		json_object_set_new(info, "stream", json_string(slot->stream));
+		json_object_set_new(info, "status", json_string(ms_slot_status_name(slot->status)));
+		ms_notify(h, info);
+	}
+}
+
+static gboolean media_ready(ms_slot *slot)
+{
+	ms_session *s = slot->session;
+	return slot->mindex >= 0 && g_atomic_int_get(&s->media_up) &&
+		!g_atomic_int_get(&s->handle->stopped);
+}
+
+static void relay(ms_slot *slot, guint8 *buf, gsize len, gint64 now)
+{
+	janus_plugin_rtp rtp;
+	janus_plugin_rtp_reset(&rtp);
+	rtp.mindex = slot->mindex;
+	rtp.video = TRUE;
+	rtp.buffer = (char *)buf;
+	rtp.length = (uint16_t)len;
+	ms_gateway->relay_rtp(slot->session->handle, &rtp);
+	slot->last_send = now;
+	slot->packets++;
+}
+
+static void relay_live(ms_slot *slot, const guint8 *pkt, gsize len, gint64 now)
+{
+	guint8 buf[MS_RTP_MAX_PACKET];
+	if(len > sizeof(buf))
+		return;
+	memcpy(buf, pkt, len);
+	if(ms_rewrite_live(&slot->rw, buf, len, now))
+		relay(slot, buf, len, now);
+}
+
+typedef enum start_result {
+	START_NOT_YET = 0,	/* no decodable start point yet */
+	START_REPLAYED,		/* the GOP cache (incl. the current packet) went out */
+	START_LIVE,		/* pkt starts a keyframe: caller relays it live */
+} start_result;
+
+/* Start the browser's decoder on src: replay src's GOP cache, or else use
+ * pkt when it starts a keyframe. Slot and source mutexes held. */
+static start_result start_on(ms_slot *slot, ms_source *src, const guint8 *pkt, gsize len,
+		guint flags, gint64 now)
+{
+	ms_gop *gop = ms_source_gop_locked(src);
+	if(ms_gop_ready(gop, now, ms_config.gop_cache_age)) {
+		guint8 buf[MS_RTP_MAX_PACKET];
+		guint n = ms_gop_count(gop);
+		for(guint i = 0; i < n; i++) {
+			gsize plen = 0;
+			const guint8 *p = ms_gop_packet(gop, i, &plen);
+			if(p == NULL || plen > sizeof(buf))
+				continue;
+			memcpy(buf, p, plen);
+			ms_rewrite_replay(&slot->rw, buf, plen, i == 0, now);
+			relay(slot, buf, plen, now);
+		}
+		ms_rewrite_rebase(&slot->rw, TRUE);
+		return START_REPLAYED;
+	}
+	if(pkt != NULL && (flags & (MS_H264_SPS | MS_H264_IDR))) {
+		ms_rewrite_rebase(&slot->rw, FALSE);
+		return START_LIVE;
+	}
+	return START_NOT_YET;
+}
+
+/* May the bound source be cut now? Only between frames, unless it stalled. */
+static gboolean can_cut(ms_slot *slot, gint64 now)
+{
+	return slot->bound == NULL || !ms_rewrite_frame_open(&slot->rw) ||
+		now - slot->last_send > MS_CUT_STALL_US;
+}
+
+static void flip(ms_slot *slot, ms_source *src)
+{
+	if(slot->bound != NULL && slot->bound != src)
+		slot->stale = slot->bound;
+	slot->bound = src;
+	slot->next = NULL;
+	slot->switches++;
+	ms_relay_set_status(slot, MS_SLOT_EV_FLIP, NULL, NULL, NULL);
+}
+
+/* Packet or cache-driven step for src; slot and source mutexes held.
+ * Returns TRUE when pkt was consumed (replayed or must not go out). */
+static gboolean step(ms_slot *slot, ms_source *src, const guint8 *pkt, gsize len, guint flags, gint64 now)
+{
+	if(src == slot->next) {
+		if(!media_ready(slot)) {
+			/* Nothing to show yet: bind now, start at setup_media */
+			flip(slot, src);
+			slot->need_sync = TRUE;
+			return TRUE;
+		}
+		if(!can_cut(slot, now))
+			return TRUE;
+		start_result r = start_on(slot, src, pkt, len, flags, now);
+		if(r == START_NOT_YET)
+			return TRUE;
+		flip(slot, src);
+		slot->need_sync = FALSE;
+		if(r == START_LIVE)
+			relay_live(slot, pkt, len, now);
+		return TRUE;
+	}
+	if(src != slot->bound || !media_ready(slot))
+		return TRUE;
+	if(slot->need_sync) {
+		start_result r = start_on(slot, src, pkt, len, flags, now);
+		if(r == START_NOT_YET)
+			return TRUE;
+		slot->need_sync = FALSE;
+		if(slot->status != MS_SLOT_ACTIVE)
+			ms_relay_set_status(slot, MS_SLOT_EV_FLIP, NULL, NULL, NULL);
+		if(r == START_LIVE)
+			relay_live(slot, pkt, len, now);
+		return TRUE;
+	}
+	return FALSE;
+}
+
+static void on_rtp(ms_consumer *c, ms_source *src, const guint8 *pkt, gsize len, guint flags, gint64 now)
+{
+	ms_slot *slot = c->ctx;
+	g_mutex_lock(&slot->mutex);
+	if(!step(slot, src, pkt, len, flags, now))
+		relay_live(slot, pkt, len, now);
+	g_mutex_unlock(&slot->mutex);
+}
+
+static void on_state(ms_consumer *c, ms_source *src, ms_source_state st)
+{
+	ms_slot *slot = c->ctx;
+	g_mutex_lock(&slot->mutex);
+	if(src == slot->bound || src == slot->next) {
+		gboolean watched = (src == slot->next) || (slot->next == NULL);
+		if(st == MS_SRC_OFFLINE && watched) {
+			ms_relay_set_status(slot, MS_SLOT_EV_SOURCE_DOWN, NULL, NULL, NULL);
+		} else if(st == MS_SRC_ACTIVE && slot->status == MS_SLOT_OFFLINE) {
+			/* Back: restart the decoder at the source's next keyframe */
+			if(src == slot->bound)
+				slot->need_sync = TRUE;
+		}
+	}
+	g_mutex_unlock(&slot->mutex);
+}
+
+const ms_consumer_ops ms_relay_ops = {
+	.rtp = on_rtp,
+	.state = on_state,
+};
+
+typedef struct try_now_ctx {
+	ms_slot *slot;
+} try_now_ctx;
+
+static void try_now_locked(ms_source *src, ms_gop *gop, void *data)
+{
+	try_now_ctx *ctx = data;
+	ms_slot *slot = ctx->slot;
+	g_mutex_lock(&slot->mutex);
+	if(src == slot->next || (src == slot->bound && slot->need_sync))
+		step(slot, src, NULL, 0, 0, g_get_monotonic_time());
+	g_mutex_unlock(&slot->mutex);
+}
+
+void ms_relay_try_now(ms_slot *slot, ms_source *src)
+{
+	try_now_ctx ctx = { .slot = slot };
+	ms_source_with_gop(src, try_now_locked, &ctx);
+}

@@ -1,0 +1,60 @@
+/* ms_session_priv.h: session and slot internals shared by ms_session.c
+ * (requests, lifecycle) and ms_relay.c (the per-packet path). */
+#ifndef MS_SESSION_PRIV_H
+#define MS_SESSION_PRIV_H
+
+#include "ms_plugin.h"
+#include "ms_session.h"
+#include "ms_source.h"
+#include "ms_protocol.h"
+#include "ms_rewrite.h"
+#include "ms_sdp.h"
+#include "ms_slot.h"
+
+typedef struct ms_slot {
+	ms_session *session;		/* owner (alive while the slot is bound) */
+	int index;
+	ms_consumer consumer;		/* registered with bound/next sources */
+
+	GMutex mutex;			/* guards everything below */
+	int mindex;			/* m-line index, -1 before the offer */
+	char mid[MS_SDP_MID_MAX];
+	ms_slot_status status;
+	char *error;			/* status error string, or NULL */
+	char stream[MS_RESOLVED_MAX];	/* resolved name shown (or switched to) */
+	char quality[MS_NAME_MAX];	/* requested quality ("" if none) */
+	ms_source *bound;		/* source the browser is decoding */
+	ms_source *next;		/* source being switched to (make-before-break) */
+	ms_source *stale;		/* old source to unbind (housekeeping) */
+	gboolean need_sync;		/* browser needs a keyframe start from bound */
+	ms_rewrite rw;
+	gint64 last_send;		/* monotonic us of the last packet relayed */
+	gint64 last_resync;		/* rate limit of PLI-driven resyncs */
+	guint64 packets;		/* relayed */
+	guint64 switches;
+} ms_slot;
+
+struct ms_session {
+	janus_plugin_session *handle;
+	GMutex mutex;			/* guards state and slots */
+	ms_session_state state;
+	ms_slot **slots;
+	guint n_slots;
+	volatile gint media_up;		/* PeerConnection up (setup_media .. hangup) */
+	volatile gint destroyed;
+	volatile gint refs;
+	gint64 last_rtcp;		/* monotonic us, written by the core's thread */
+	gint64 grace_since;		/* silent since (0: healthy) */
+};
+
+/* ms_relay.c */
+extern const ms_consumer_ops ms_relay_ops;
+/* Move the slot to a new status, emitting a status event when it changed
+ * or when request_id is given (a reply). Slot mutex held. */
+void ms_relay_set_status(ms_slot *slot, ms_slot_event ev, json_t *request_id,
+	const char *transaction, const char *error);
+/* Try to start/flip the slot right now from the GOP cache of src (no live
+ * packet needed). Takes src's mutex then the slot's. */
+void ms_relay_try_now(ms_slot *slot, ms_source *src);
+
+#endif
