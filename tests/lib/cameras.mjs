@@ -1,0 +1,74 @@
+// ffmpeg colour cameras pushing H264 over RTP (payload type 96) to
+// 127.0.0.1:PORT. Each camera has a distinct colour AND a distinct
+// resolution, so an RTP-level test can tell cameras apart from the SPS of a
+// keyframe. Stopped by PID.
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnTracked, stopTracked } from './procs.mjs';
+import { OUTPUT, sleep } from './janus.mjs';
+
+// Distinct resolutions (some not multiples of 16, to exercise SPS cropping).
+export const CAMERA_PRESETS = [
+  { colour: 'red', width: 320, height: 240 },
+  { colour: 'green', width: 352, height: 288 },
+  { colour: 'blue', width: 384, height: 216 },
+  { colour: 'yellow', width: 416, height: 240 },
+  { colour: 'magenta', width: 448, height: 256 },
+  { colour: 'cyan', width: 480, height: 272 },
+  { colour: 'white', width: 256, height: 192 },
+  { colour: 'orange', width: 288, height: 160 },
+];
+
+const FONT = ['/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf', '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf']
+  .find((f) => fs.existsSync(f));
+
+/**
+ * Start one camera.
+ * opts: { name, port, colour, width, height, fps=15, gop=30, label=true, logDir }
+ */
+export function startCamera(opts) {
+  const { name, port } = opts;
+  const fps = opts.fps || 15;
+  const gop = opts.gop || 30;
+  const { colour, width, height } = opts;
+  let vf = [];
+  if (opts.label !== false && FONT) {
+    vf.push(`drawtext=fontfile=${FONT}:text='${name} %{n}':x=8:y=8:fontsize=20:fontcolor=black:box=1:boxcolor=white@0.7`);
+  }
+  const args = [
+    '-hide_banner', '-nostdin', '-loglevel', 'warning',
+    '-re', '-f', 'lavfi', '-i', `color=c=${colour}:s=${width}x${height}:r=${fps}`,
+    ...(vf.length ? ['-vf', vf.join(',')] : []),
+    '-an',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline',
+    '-pix_fmt', 'yuv420p',
+    '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', '-bf', '0',
+    '-x264-params', 'repeat-headers=1',
+    '-b:v', '300k',
+    '-payload_type', '96', '-ssrc', String(opts.ssrc ?? (0x1000 + port)),
+    '-f', 'rtp', `rtp://127.0.0.1:${port}?pkt_size=1200`,
+  ];
+  const logDir = opts.logDir || OUTPUT;
+  fs.mkdirSync(logDir, { recursive: true });
+  const logFile = path.join(logDir, `camera-${name}-${port}.log`);
+  const child = spawnTracked(`camera:${name}`, 'ffmpeg', args, { logFile });
+  return { name, port, colour, width, height, fps, gop, child, logFile, stop: () => stopTracked(child, 3000) };
+}
+
+/**
+ * Start several cameras, staggered so their keyframes do not align.
+ * specs: [{name, port, ...preset overrides}] ; presets are assigned in order.
+ */
+export async function startCameras(specs, { staggerMs = 350, logDir } = {}) {
+  const cams = [];
+  for (let i = 0; i < specs.length; i++) {
+    const preset = CAMERA_PRESETS[i % CAMERA_PRESETS.length];
+    cams.push(startCamera({ ...preset, ...specs[i], logDir }));
+    if (i < specs.length - 1) await sleep(staggerMs);
+  }
+  return cams;
+}
+
+export async function stopCameras(cams) {
+  await Promise.all((cams || []).map((c) => c.stop()));
+}

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# tests/setup.sh: install what the tests need and build the plugin.
+# Idempotent; runs as root on a fresh Debian 12. Reruns are fast: apt is
+# skipped when every package is installed, npm when node_modules matches the
+# lockfile, configure when the build dir is configured. Never downloads a
+# browser (playwright-core only drives Debian's /usr/bin/chromium).
+#
+# Env: MS_BUILD_DIR (default <repo>/build), MS_SETUP_NO_BUILD=1 to skip the build.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TESTS="$REPO/tests"
+BUILD_DIR="${MS_BUILD_DIR:-$REPO/build}"
+case "$BUILD_DIR" in /*) ;; *) BUILD_DIR="$REPO/$BUILD_DIR" ;; esac
+
+say() { echo "setup: $*"; }
+
+PKGS=(
+	janus janus-dev build-essential pkgconf autoconf automake libtool
+	ffmpeg iproute2 util-linux chromium
+	gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+	gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad gir1.2-gst-rtsp-server-1.0
+	python3-gi nodejs npm clang fonts-dejavu-core
+)
+
+# 1. Debian packages
+missing=()
+for p in "${PKGS[@]}"; do
+	# A nodejs build that bundles npm (e.g. NodeSource) conflicts with
+	# Debian's npm package: a working npm command is enough.
+	if [ "$p" = npm ] && command -v npm >/dev/null 2>&1; then continue; fi
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing+=("$p")
+	fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	say "all ${#PKGS[@]} Debian packages present, skipping apt"
+else
+	if [ "$(id -u)" != "0" ]; then
+		echo "setup: missing packages (${missing[*]}) and not root: cannot apt-get install" >&2
+		exit 1
+	fi
+	say "installing missing packages: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update
+	apt-get install -y "${missing[@]}"
+fi
+
+# 2. npm packages (werift, ws, playwright-core) in tests/
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+cd "$TESTS"
+if [ -f package-lock.json ]; then
+	if [ -f node_modules/.package-lock.json ] \
+		&& [ node_modules/.package-lock.json -nt package-lock.json ] \
+		&& [ node_modules/.package-lock.json -nt package.json ]; then
+		say "node_modules up to date with package-lock.json, skipping npm ci"
+	else
+		say "npm ci in tests/"
+		npm ci --no-audit --no-fund
+	fi
+else
+	say "no package-lock.json: npm install in tests/"
+	npm install --no-audit --no-fund
+fi
+
+# 3. The plugin
+if [ "${MS_SETUP_NO_BUILD:-}" = "1" ]; then
+	say "MS_SETUP_NO_BUILD=1: not building the plugin"
+	exit 0
+fi
+cd "$REPO"
+if [ ! -x configure ]; then
+	say "autoreconf -fi (no ./configure yet)"
+	autoreconf -fi
+fi
+mkdir -p "$BUILD_DIR"
+cd "$BUILD_DIR"
+if [ ! -f Makefile ] || [ "$REPO/configure" -nt config.status ]; then
+	say "configuring in $BUILD_DIR (--enable-werror)"
+	"$REPO/configure" --enable-werror
+fi
+say "make -j2 in $BUILD_DIR"
+make -j2
+if [ -f "$BUILD_DIR/.libs/libjanus_multistream.so" ]; then
+	say "plugin built: $BUILD_DIR/.libs/libjanus_multistream.so"
+else
+	say "WARNING: make succeeded but $BUILD_DIR/.libs/libjanus_multistream.so is missing"
+fi
