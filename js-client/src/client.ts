@@ -1,0 +1,495 @@
+/**
+ * client.ts: MultiStreamClient, the spec's API over a JanusTransport.
+ *
+ * One Janus session + one janus.plugin.multistream handle + one
+ * PeerConnection with N recvonly video slots. Every request carries a fresh
+ * request_id and is settled by the plugin event echoing it (events may
+ * overtake Janus's ack, so the pending entry exists before the send).
+ * switch/resume settle later, when the slot reports `active` on the new
+ * stream (that event has no request_id).
+ */
+import { ErrorCode, MultiStreamError, codeForErrorString, isServerErrorCode } from './errors.js';
+import { JanusJsTransport } from './janus-transport.js';
+import type { JanusTransport } from './transport.js';
+import type {
+	AnswerSlot, DisconnectReason, Jsep, KeyframeResult, MultiStreamClientOptions, ProtocolMessage,
+	SlotConfig, SlotState, SlotStatus, StatusCallback, StreamInfo,
+} from './types.js';
+import { toJanusWsUrl } from './url.js';
+
+export const PLUGIN_NAME = 'janus.plugin.multistream';
+const DEFAULT_TIMEOUT = 10000;
+const CLOSE_TIMEOUT = 2000;
+const SLOT_STATES: ReadonlySet<string> = new Set(['pending', 'active', 'buffering', 'paused', 'offline', 'error', 'inactive']);
+
+type RequestKind = 'init' | 'offer' | 'switch' | 'pause' | 'resume' | 'keyframe' | 'close' | 'streams';
+
+interface Pending {
+	id: string;
+	kind: RequestKind;
+	slot?: number;
+	/** switch/resume: the resolved name we wait to see `active` (server's name once it replied). */
+	expectStream?: string;
+	resolve: (value: unknown) => void;
+	reject: (err: MultiStreamError) => void;
+	timer: ReturnType<typeof setTimeout>;
+}
+
+type ClientState = 'idle' | 'opening' | 'open' | 'connecting' | 'connected' | 'closing' | 'disconnected';
+
+/** `stream` + `quality` -> the name the server resolves (DESIGN §2). */
+export function resolveStreamName(stream: string, quality?: string): string {
+	return quality && quality !== 'native' ? `${stream}-${quality}` : stream;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+	return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function parseSlotStatus(raw: unknown, fallbackSlot: number): SlotStatus | null {
+	if(!isRecord(raw))
+		return null;
+	const status = raw['status'];
+	if(typeof status !== 'string')
+		return null;
+	const st: SlotStatus = {
+		slot: typeof raw['slot'] === 'number' ? raw['slot'] : fallbackSlot,
+		stream: typeof raw['stream'] === 'string' ? raw['stream'] : '',
+		status: (SLOT_STATES.has(status) ? status : 'error') as SlotState,
+	};
+	if(typeof raw['quality'] === 'string')
+		st.quality = raw['quality'];
+	if(typeof raw['actualQuality'] === 'string')
+		st.actualQuality = raw['actualQuality'];
+	else if(typeof raw['actual_quality'] === 'string')
+		st.actualQuality = raw['actual_quality'];
+	if(typeof raw['error'] === 'string')
+		st.error = raw['error'];
+	return st;
+}
+
+let idCounter = 0;
+function newRequestId(): string {
+	idCounter += 1;
+	const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+	const rnd = c?.randomUUID ? c.randomUUID() : Math.random().toString(36).slice(2, 12);
+	return `ms-${idCounter}-${rnd}`;
+}
+
+export class MultiStreamClient {
+	private readonly baseUrl: string;
+	private readonly wsUrl: string;
+	private readonly opts: Required<Pick<MultiStreamClientOptions, 'connectionTimeout' | 'debug'>> & MultiStreamClientOptions;
+	private transport: JanusTransport | null = null;
+	private state: ClientState = 'idle';
+	private readonly pending = new Map<string, Pending>();
+	private onStatus: StatusCallback | null = null;
+	private readonly statuses = new Map<number, SlotStatus>();
+	private readonly lastRequested = new Map<number, { stream: string; quality?: string }>();
+	private tracks = new Map<number, MediaStreamTrack>();
+	private openPromise: Promise<JanusTransport> | null = null;
+	private disconnectNotified = false;
+
+	constructor(baseUrl: string, options: MultiStreamClientOptions = {}) {
+		this.baseUrl = baseUrl;
+		this.wsUrl = toJanusWsUrl(baseUrl);
+		this.opts = { ...options, connectionTimeout: options.connectionTimeout ?? DEFAULT_TIMEOUT, debug: options.debug ?? false };
+	}
+
+	/** The Janus WebSocket URL this client uses (mapped from `baseUrl`). */
+	get url(): string {
+		return this.wsUrl;
+	}
+
+	get isConnected(): boolean {
+		const t = this.transport;
+		if(this.state !== 'connected' || !t)
+			return false;
+		const pc = t.pcState;
+		return t.wsState === 1 && pc !== 'failed' && pc !== 'closed';
+	}
+
+	get wsState(): number {
+		return this.transport ? this.transport.wsState : 3;
+	}
+
+	get pcState(): RTCPeerConnectionState | null {
+		return this.transport ? this.transport.pcState : null;
+	}
+
+	/** Last status seen per slot. */
+	getStatus(slot: number): SlotStatus | undefined {
+		return this.statuses.get(slot);
+	}
+
+	/** The receiver track of a slot (as resolved by connect()). */
+	getTrack(slot: number): MediaStreamTrack | undefined {
+		return this.tracks.get(slot);
+	}
+
+	/** getStats() of one slot's receiver, or null when not connected. */
+	async getStats(slot: number): Promise<RTCStatsReport | null> {
+		const track = this.tracks.get(slot);
+		if(!track || !this.transport)
+			return null;
+		return this.transport.getStats(track);
+	}
+
+	/**
+	 * Open the Janus session, init N slots, offer N recvonly video m-lines and
+	 * apply the answer. Resolves with slot -> receiver track.
+	 */
+	async connect(slots: SlotConfig[], onStatus?: StatusCallback): Promise<Map<number, MediaStreamTrack>> {
+		if(this.state === 'connecting' || this.state === 'connected' || this.state === 'closing')
+			throw new MultiStreamError(ErrorCode.InvalidState, undefined, { detail: `connect() while ${this.state}` });
+		if(!Array.isArray(slots) || slots.length === 0)
+			throw new MultiStreamError(ErrorCode.InvalidRequest, undefined, { detail: 'slots must be a non-empty array' });
+		this.onStatus = onStatus ?? null;
+		this.disconnectNotified = false;
+		const ordered = [...slots].sort((a, b) => a.slot - b.slot);
+		try {
+			const transport = await this.open();
+			this.state = 'connecting';
+			const wire = ordered.map((s) => {
+				const e: SlotConfig = { slot: s.slot, stream: s.stream };
+				if(s.quality !== undefined)
+					e.quality = s.quality;
+				this.lastRequested.set(s.slot, s.quality !== undefined ? { stream: s.stream, quality: s.quality } : { stream: s.stream });
+				return e;
+			});
+			await this.request('init', { slots: wire });
+			const offer = await this.step(transport.createOffer({ videoSlots: ordered.length, preferredCodec: 'h264' }), 'createOffer');
+			const { value, jsep } = await this.request<{ value: Record<string, unknown>; jsep?: Jsep }>('offer', {}, undefined, offer);
+			if(!jsep || jsep.type !== 'answer')
+				throw new MultiStreamError(ErrorCode.InternalError, undefined, { detail: 'multistream/answer came without an answer jsep' });
+			await this.step(transport.applyAnswer(jsep), 'setRemoteDescription');
+			const answerSlots = new Map<number, AnswerSlot>();
+			if(Array.isArray(value['slots'])) {
+				for(const raw of value['slots']) {
+					const st = parseSlotStatus(raw, -1);
+					if(st && st.slot >= 0) {
+						const a: AnswerSlot = st;
+						const mid = isRecord(raw) ? raw['mid'] : undefined;
+						if(typeof mid === 'string' || typeof mid === 'number')
+							a.mid = String(mid);
+						answerSlots.set(st.slot, a);
+					}
+				}
+			}
+			const inOrder = transport.videoTracks();
+			const tracks = new Map<number, MediaStreamTrack>();
+			ordered.forEach((s, i) => {
+				const a = answerSlots.get(s.slot);
+				const track = (a?.mid !== undefined ? transport.trackForMid(a.mid) : null) ?? inOrder[i];
+				if(track)
+					tracks.set(s.slot, track);
+			});
+			this.tracks = tracks;
+			this.state = 'connected';
+			for(const a of answerSlots.values()) {
+				const { mid: _mid, ...st } = a;
+				this.emitStatus(st);
+			}
+			return tracks;
+		} catch(err) {
+			await this.teardown(false);
+			throw err;
+		}
+	}
+
+	/** Re-point a slot. Resolves when the slot reports `active` on the new stream. */
+	switchStream(slot: number, stream: string, quality?: string): Promise<SlotStatus> {
+		return this.slotRequest('switch', slot, stream, quality);
+	}
+
+	/** Pause a slot (server stops feeding it). Resolves with the `paused` status. */
+	pause(slot: number): Promise<SlotStatus> {
+		this.supersede(slot);
+		return this.request<SlotStatus>('pause', { slot }, slot);
+	}
+
+	/** Resume a paused slot, on `stream`/`quality` or on what it showed before. Resolves on `active`. */
+	resume(slot: number, stream?: string, quality?: string): Promise<SlotStatus> {
+		if(stream === undefined) {
+			const last = this.lastRequested.get(slot);
+			if(last)
+				return this.slotRequest('resume', slot, last.stream, last.quality);
+		}
+		return this.slotRequest('resume', slot, stream, quality);
+	}
+
+	/** Ask for a keyframe on one slot, or on all with -1. */
+	requestKeyframe(slot: number): Promise<KeyframeResult> {
+		return this.request<KeyframeResult>('keyframe', { slot });
+	}
+
+	/** The configured streams (opens the Janus session if needed; no init required). */
+	async listStreams(): Promise<StreamInfo[]> {
+		await this.open();
+		return this.request<StreamInfo[]>('streams', {});
+	}
+
+	/** Send `multistream/close`, hang up, destroy the Janus session. Never rejects. */
+	async disconnect(): Promise<void> {
+		if(this.state === 'idle' && !this.transport)
+			return;
+		await this.teardown(true);
+	}
+
+	/* ---------- internals ---------- */
+
+	private log(...args: unknown[]): void {
+		if(this.opts.debug)
+			console.debug('[multistream]', ...args);
+	}
+
+	private open(): Promise<JanusTransport> {
+		if(this.transport && (this.state === 'open' || this.state === 'connected'))
+			return Promise.resolve(this.transport);
+		if(this.openPromise)
+			return this.openPromise;
+		const transport = this.opts.transport ? this.opts.transport() : new JanusJsTransport();
+		this.transport = transport;
+		this.state = 'opening';
+		const p = transport.open({
+			url: this.wsUrl,
+			plugin: PLUGIN_NAME,
+			pcConfig: this.opts.pcConfig ?? { iceServers: [] },
+			timeoutMs: this.opts.connectionTimeout,
+			debug: this.opts.debug,
+		}, {
+			onEvent: (data, jsep) => { if(this.transport === transport) this.handleEvent(data, jsep); },
+			onClosed: (reason) => { if(this.transport === transport) this.handleClosed(reason); },
+			onPcState: (st) => { this.log('pc', st); },
+		}).then(() => {
+			if(this.transport !== transport)
+				throw new MultiStreamError(ErrorCode.Disconnected, undefined, { detail: 'disconnected while opening' });
+			this.state = 'open';
+			this.log('attached', this.wsUrl);
+			return transport;
+		}, (e: unknown) => {
+			if(this.transport === transport) {
+				this.transport = null;
+				this.state = 'idle';
+				void transport.destroy().catch(() => undefined);
+			}
+			const msg = e instanceof Error ? e.message : String(e);
+			const code = /timeout/i.test(msg) ? ErrorCode.Timeout : ErrorCode.TransportError;
+			throw new MultiStreamError(code, code === ErrorCode.Timeout ? 'timeout' : 'WebSocket error', { detail: `${this.baseUrl}: ${msg}` });
+		}).finally(() => { this.openPromise = null; });
+		this.openPromise = p;
+		return p;
+	}
+
+	private step<T>(p: Promise<T>, what: string): Promise<T> {
+		return p.catch((e: unknown) => {
+			throw e instanceof MultiStreamError ? e : new MultiStreamError(ErrorCode.TransportError, 'WebRTC error',
+				{ detail: `${what}: ${e instanceof Error ? e.message : String(e)}` });
+		});
+	}
+
+	private slotRequest(kind: 'switch' | 'resume', slot: number, stream: string | undefined, quality: string | undefined): Promise<SlotStatus> {
+		this.supersede(slot);
+		const value: Record<string, unknown> = { slot };
+		if(stream !== undefined)
+			value['stream'] = stream;
+		if(quality !== undefined)
+			value['quality'] = quality;
+		if(stream !== undefined)
+			this.lastRequested.set(slot, quality !== undefined ? { stream, quality } : { stream });
+		return this.request<SlotStatus>(kind, value, slot, undefined, stream !== undefined ? resolveStreamName(stream, quality) : undefined);
+	}
+
+	/** A newer switch/pause/resume on a slot ends the older one still waiting. */
+	private supersede(slot: number): void {
+		for(const p of [...this.pending.values()]) {
+			if(p.slot === slot && (p.kind === 'switch' || p.kind === 'resume' || p.kind === 'pause'))
+				this.settle(p, new MultiStreamError(ErrorCode.Superseded, undefined, { slot, requestId: p.id }));
+		}
+	}
+
+	private request<T>(kind: RequestKind, value: Record<string, unknown>, slot?: number, jsep?: Jsep, expectStream?: string): Promise<T> {
+		const transport = this.transport;
+		if(!transport || this.state === 'idle' || this.state === 'disconnected' || this.state === 'closing' && kind !== 'close')
+			return Promise.reject(new MultiStreamError(ErrorCode.NoActiveSession, undefined, slot !== undefined ? { slot } : {}));
+		const id = newRequestId();
+		const body: ProtocolMessage = { type: `multistream/${kind}`, value: { request_id: id, ...value } };
+		const timeout = kind === 'close' ? Math.min(CLOSE_TIMEOUT, this.opts.connectionTimeout) : this.opts.connectionTimeout;
+		return new Promise<T>((resolve, reject) => {
+			const p: Pending = {
+				id, kind, resolve: resolve as (v: unknown) => void, reject,
+				timer: setTimeout(() => this.settle(p, new MultiStreamError(ErrorCode.Timeout, undefined,
+					{ requestId: id, detail: `no reply to ${body.type} within ${timeout} ms`, ...(slot !== undefined ? { slot } : {}) })), timeout),
+			};
+			if(slot !== undefined)
+				p.slot = slot;
+			if(expectStream !== undefined)
+				p.expectStream = expectStream;
+			/* Registered before sending: the reply may overtake the ack. */
+			this.pending.set(id, p);
+			this.log('->', body, jsep ? '(+jsep)' : '');
+			transport.send(body, jsep).catch((e: unknown) => {
+				this.settle(p, new MultiStreamError(ErrorCode.TransportError, undefined,
+					{ requestId: id, detail: e instanceof Error ? e.message : String(e), ...(slot !== undefined ? { slot } : {}) }));
+			});
+		});
+	}
+
+	private settle(p: Pending, result: MultiStreamError | { ok: unknown }): void {
+		if(this.pending.get(p.id) !== p)
+			return;
+		this.pending.delete(p.id);
+		clearTimeout(p.timer);
+		if(result instanceof MultiStreamError)
+			p.reject(result);
+		else
+			p.resolve(result.ok);
+	}
+
+	private emitStatus(st: SlotStatus): void {
+		this.statuses.set(st.slot, st);
+		if(this.onStatus) {
+			try {
+				this.onStatus(st.slot, st);
+			} catch(e) {
+				console.error('[multistream] onStatus threw', e);
+			}
+		}
+	}
+
+	private handleEvent(data: ProtocolMessage, jsep?: Jsep): void {
+		this.log('<-', data, jsep ? '(+jsep)' : '');
+		const value = isRecord(data.value) ? data.value : {};
+		const rid = typeof value['request_id'] === 'string' ? value['request_id'] : undefined;
+		const p = rid !== undefined ? this.pending.get(rid) : undefined;
+		switch(data.type) {
+			case 'multistream/error': {
+				const code = typeof value['code'] === 'number' && isServerErrorCode(value['code']) ? value['code'] as ErrorCode : ErrorCode.InternalError;
+				const err = new MultiStreamError(code, typeof value['error'] === 'string' ? value['error'] : undefined, {
+					...(typeof value['slot'] === 'number' ? { slot: value['slot'] } : {}),
+					...(typeof value['detail'] === 'string' ? { detail: value['detail'] } : {}),
+					...(rid !== undefined ? { requestId: rid } : {}),
+				});
+				if(p)
+					this.settle(p, err);
+				else
+					this.log('unmatched error', err);
+				return;
+			}
+			case 'multistream/ready':
+				if(p?.kind === 'init')
+					this.settle(p, { ok: value });
+				return;
+			case 'multistream/answer':
+				if(p?.kind === 'offer')
+					this.settle(p, { ok: { value, jsep } });
+				return;
+			case 'multistream/status': {
+				const slotNum = typeof value['slot'] === 'number' ? value['slot'] : -1;
+				let st = parseSlotStatus(value['status'], slotNum);
+				if(!st && typeof value['status'] === 'string')
+					st = parseSlotStatus(value, slotNum);
+				if(!st)
+					return;
+				this.emitStatus(st);
+				this.onSlotStatus(st, p);
+				return;
+			}
+			case 'multistream/keyframe':
+				if(p?.kind === 'keyframe')
+					this.settle(p, { ok: { slot: typeof value['slot'] === 'number' ? value['slot'] : -1, status: String(value['status'] ?? 'requested') } });
+				return;
+			case 'multistream/streams':
+				if(p?.kind === 'streams')
+					this.settle(p, { ok: Array.isArray(value['streams']) ? value['streams'] as StreamInfo[] : [] });
+				return;
+			case 'multistream/close':
+				if(p?.kind === 'close')
+					this.settle(p, { ok: value });
+				return;
+			case 'multistream/disconnected': {
+				const reason = typeof value['reason'] === 'string' ? value['reason'] : 'connection_lost';
+				this.state = 'disconnected';
+				this.failAll(ErrorCode.Disconnected, `server: ${reason}`);
+				this.notifyDisconnected(reason);
+				return;
+			}
+			default:
+				this.log('ignored event', data.type);
+		}
+	}
+
+	/** Settle the request a status answers, and any switch/resume waiting for `active` on that slot. */
+	private onSlotStatus(st: SlotStatus, direct: Pending | undefined): void {
+		if(direct && direct.kind === 'pause') {
+			this.settle(direct, { ok: st });
+			return;
+		}
+		if(direct && (direct.kind === 'switch' || direct.kind === 'resume') && st.stream)
+			direct.expectStream = st.stream;
+		for(const p of [...this.pending.values()]) {
+			if(p.slot !== st.slot || (p.kind !== 'switch' && p.kind !== 'resume'))
+				continue;
+			const sameStream = p.expectStream === undefined || st.stream === '' || st.stream === p.expectStream;
+			if(st.status === 'active' && (sameStream || p === direct))
+				this.settle(p, { ok: st });
+			else if(st.status === 'error' && (sameStream || p === direct))
+				this.settle(p, new MultiStreamError(codeForErrorString(st.error ?? ''), st.error ?? 'internal error', { slot: st.slot, requestId: p.id }));
+		}
+	}
+
+	private failAll(code: ErrorCode, detail: string): void {
+		for(const p of [...this.pending.values()])
+			this.settle(p, new MultiStreamError(code, undefined, { requestId: p.id, detail, ...(p.slot !== undefined ? { slot: p.slot } : {}) }));
+	}
+
+	private notifyDisconnected(reason: DisconnectReason): void {
+		if(this.disconnectNotified)
+			return;
+		this.disconnectNotified = true;
+		try {
+			this.opts.onDisconnected?.(reason);
+		} catch(e) {
+			console.error('[multistream] onDisconnected threw', e);
+		}
+	}
+
+	private handleClosed(reason: string): void {
+		this.log('transport closed:', reason);
+		const wasUp = this.state === 'connected' || this.state === 'connecting' || this.state === 'open';
+		this.state = 'disconnected';
+		this.failAll(ErrorCode.TransportError, `WebSocket/Janus: ${reason}`);
+		if(wasUp)
+			this.notifyDisconnected('websocket_closed');
+	}
+
+	private async teardown(sendClose: boolean): Promise<void> {
+		const transport = this.transport;
+		const initialised = this.state === 'connected' || this.state === 'connecting' || this.state === 'disconnected';
+		this.state = 'closing';
+		if(transport && sendClose && initialised && transport.wsState === 1) {
+			try {
+				await this.request('close', {});
+			} catch(e) {
+				this.log('close failed (ignored)', e);
+			}
+		}
+		this.failAll(ErrorCode.Disconnected, 'disconnect()');
+		this.transport = null;
+		this.openPromise = null;
+		this.tracks = new Map();
+		this.state = 'idle';
+		if(transport) {
+			try {
+				transport.hangup();
+			} catch(e) {
+				this.log('hangup failed (ignored)', e);
+			}
+			try {
+				await transport.destroy();
+			} catch(e) {
+				this.log('destroy failed (ignored)', e);
+			}
+		}
+	}
+}

@@ -1,0 +1,13 @@
+/**
+ * index.ts: public entry point of janus-multistream-client.
+ */
+export { MultiStreamClient, PLUGIN_NAME, resolveStreamName } from './client.js';
+export { ErrorCode, ERROR_STRINGS, MultiStreamError, codeForErrorString, isServerErrorCode } from './errors.js';
+export type { MultiStreamErrorInit } from './errors.js';
+export { JanusJsTransport } from './janus-transport.js';
+export type { JanusTransport, TransportListener, TransportOfferOptions, TransportOpenOptions } from './transport.js';
+export { toJanusWsUrl, JANUS_DEFAULT_WS_PORT } from './url.js';
+export type {
+	AnswerSlot, DisconnectReason, DisconnectedCallback, Jsep, KeyframeResult, MultiStreamClientOptions,
+	ProtocolMessage, SlotConfig, SlotState, SlotStatus, StatusCallback, StreamInfo,
+} from './types.js';

@@ -1,0 +1,90 @@
+/**
+ * types.ts: the public types of the client (the spec's API Reference) and the
+ * wire shapes of the multistream protocol as it travels over Janus (DESIGN §2).
+ */
+
+/** One slot of the grid, as sent in `multistream/init`. */
+export interface SlotConfig {
+	/** Slot index (0-based, unique, 0..N-1). */
+	slot: number;
+	/** Stream name (a configured stream, e.g. `camera1`). */
+	stream: string;
+	/** Quality suffix (e.g. `360p`); omitted, `""` and `"native"` mean the bare stream. */
+	quality?: string;
+}
+
+/** The statuses a slot can report (spec "Status Values"). */
+export type SlotState = 'pending' | 'active' | 'buffering' | 'paused' | 'offline' | 'error' | 'inactive';
+
+/** A slot's status, as carried by `multistream/status` and the answer's `slots`. */
+export interface SlotStatus {
+	slot: number;
+	/** Resolved stream name (`camera4-720p`). */
+	stream: string;
+	/** The requested quality, when one was given. */
+	quality?: string;
+	actualQuality?: string;
+	status: SlotState;
+	/** Error string (`stream not found`, ...) when `status` is `error`. */
+	error?: string;
+}
+
+export type StatusCallback = (slot: number, status: SlotStatus) => void;
+
+/** Why the server ended the PeerConnection (`multistream/disconnected`), or the client saw it go. */
+export type DisconnectReason = 'connection_lost' | 'closed' | (string & {});
+
+export type DisconnectedCallback = (reason: DisconnectReason) => void;
+
+export interface MultiStreamClientOptions {
+	/** RTCPeerConnection settings; only `iceServers`, `iceTransportPolicy` and `bundlePolicy` reach janus.js. Default: no ICE servers. */
+	pcConfig?: RTCConfiguration;
+	/** Milliseconds to wait for a connection step or a reply. Default: 10000. */
+	connectionTimeout?: number;
+	/** Log protocol traffic to the console. */
+	debug?: boolean;
+	/** Called once when the server reports `multistream/disconnected`, or the Janus session/WebSocket is lost. */
+	onDisconnected?: DisconnectedCallback;
+	/**
+	 * Transport factory (one transport per connect()). Default: janus.js over
+	 * WebSocket. Tests pass a fake; see `JanusTransport`.
+	 */
+	transport?: () => import('./transport.js').JanusTransport;
+}
+
+/** One entry of `listStreams()` (reply to `multistream/streams`). */
+export interface StreamInfo {
+	name: string;
+	kind: 'rtsp' | 'ffmpeg' | 'rtp' | (string & {});
+	/** Base stream of a variant (`camera1-360p` -> `camera1`). */
+	parent?: string;
+	/** Quality of a variant (`camera1-360p` -> `360p`). */
+	quality?: string;
+	state: 'idle' | 'starting' | 'active' | 'offline' | (string & {});
+	consumers: number;
+}
+
+/** Reply to `requestKeyframe()`. */
+export interface KeyframeResult {
+	slot: number;
+	status: 'requested' | (string & {});
+}
+
+/** A JSEP as janus.js carries it. */
+export interface Jsep {
+	type: RTCSdpType;
+	sdp: string;
+	trickle?: boolean;
+}
+
+/** Any multistream message: `{type, value}` (both directions). */
+export interface ProtocolMessage {
+	type: string;
+	value?: Record<string, unknown>;
+}
+
+/** Client-side slot entry in the answer (`value.slots[]`). */
+export interface AnswerSlot extends SlotStatus {
+	/** The m-line's mid for this slot (a string). */
+	mid?: string;
+}

@@ -1,0 +1,162 @@
+/**
+ * fake-janus.ts: a scripted JanusTransport for unit tests (no browser, no
+ * Janus). It records every message body sent, acks it (optionally late), and
+ * lets a test play the plugin: reply to a request, push unsolicited events,
+ * drop the WebSocket.
+ */
+import type { JanusTransport, TransportListener, TransportOfferOptions, TransportOpenOptions } from '../src/transport.js';
+import type { Jsep, ProtocolMessage } from '../src/types.js';
+
+export interface FakeTrack { id: string; kind: 'video'; mid: string }
+
+export interface Sent { body: ProtocolMessage; jsep?: Jsep }
+
+type AutoReply = (sent: Sent, fake: FakeJanus) => void;
+
+export class FakeJanus implements JanusTransport {
+	wsState = 3;
+	pcState: RTCPeerConnectionState | null = null;
+	openOptions: TransportOpenOptions | null = null;
+	listener: TransportListener | null = null;
+	readonly sent: Sent[] = [];
+	offers: TransportOfferOptions[] = [];
+	answers: Jsep[] = [];
+	tracks: FakeTrack[] = [];
+	hungUp = false;
+	destroyed = false;
+	/** Fail open() with this message. */
+	openError: string | null = null;
+	/** Reject send() with this message (Janus-level error). */
+	sendError: string | null = null;
+	/** Events emitted before the ack resolves (the plugin's event overtakes Janus's ack). */
+	eventsBeforeAck = true;
+	/** Called for each sent body; plays the plugin. */
+	auto: AutoReply | null = null;
+	private waiters: Array<(s: Sent) => void> = [];
+
+	async open(options: TransportOpenOptions, listener: TransportListener): Promise<void> {
+		this.openOptions = options;
+		this.wsState = 0;
+		await Promise.resolve();
+		if(this.openError) {
+			this.wsState = 3;
+			throw new Error(this.openError);
+		}
+		this.listener = listener;
+		this.wsState = 1;
+	}
+
+	async send(body: ProtocolMessage, jsep?: Jsep): Promise<void> {
+		const s: Sent = jsep ? { body, jsep } : { body };
+		this.sent.push(s);
+		if(this.sendError)
+			throw new Error(this.sendError);
+		const waiters = this.waiters;
+		this.waiters = [];
+		waiters.forEach((w) => w(s));
+		if(this.eventsBeforeAck)
+			this.auto?.(s, this);
+		await Promise.resolve();
+		if(!this.eventsBeforeAck)
+			setTimeout(() => this.auto?.(s, this), 0);
+	}
+
+	async createOffer(options: TransportOfferOptions): Promise<Jsep> {
+		this.offers.push(options);
+		this.pcState = 'new';
+		this.tracks = Array.from({ length: options.videoSlots }, (_, i) => ({ id: `track-${i}`, kind: 'video' as const, mid: String(i) }));
+		const mlines = this.tracks.map((t) => `m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:${t.mid}\r\na=recvonly\r\n`).join('');
+		return { type: 'offer', sdp: `v=0\r\n${mlines}` };
+	}
+
+	async applyAnswer(jsep: Jsep): Promise<void> {
+		this.answers.push(jsep);
+		this.pcState = 'connected';
+	}
+
+	trackForMid(mid: string): MediaStreamTrack | null {
+		return (this.tracks.find((t) => t.mid === mid) ?? null) as unknown as MediaStreamTrack | null;
+	}
+
+	videoTracks(): MediaStreamTrack[] {
+		return this.tracks as unknown as MediaStreamTrack[];
+	}
+
+	async getStats(): Promise<RTCStatsReport | null> {
+		return null;
+	}
+
+	hangup(): void {
+		this.hungUp = true;
+		this.pcState = 'closed';
+	}
+
+	async destroy(): Promise<void> {
+		this.destroyed = true;
+		this.wsState = 3;
+	}
+
+	/* ---- test helpers ---- */
+
+	/** Push a plugin event to the client. */
+	emit(type: string, value: Record<string, unknown>, jsep?: Jsep): void {
+		this.listener?.onEvent({ type, value }, jsep);
+	}
+
+	/** Resolves with the next body sent (or the last one of this type already sent and unanswered). */
+	nextSent(): Promise<Sent> {
+		return new Promise((resolve) => this.waiters.push(resolve));
+	}
+
+	lastOf(type: string): Sent | undefined {
+		return [...this.sent].reverse().find((s) => s.body.type === type);
+	}
+
+	/** Simulate the WebSocket dropping. */
+	dropWebSocket(reason = 'websocket closed'): void {
+		this.wsState = 3;
+		const l = this.listener;
+		this.listener = null;
+		l?.onClosed(reason);
+	}
+}
+
+export function rid(s: Sent): string {
+	return String(s.body.value?.['request_id']);
+}
+
+/** A plugin that answers init/offer/streams/close like DESIGN §2 (switch etc. left to the test). */
+export function politePlugin(opts: { mids?: (slot: number) => string | undefined; streams?: unknown[] } = {}): AutoReply {
+	return (s, fake) => {
+		const v = s.body.value ?? {};
+		const id = v['request_id'];
+		switch(s.body.type) {
+			case 'multistream/init': {
+				const slots = v['slots'] as Array<{ slot: number }>;
+				fake.emit('multistream/ready', { request_id: id, slots: slots.length });
+				break;
+			}
+			case 'multistream/offer': {
+				const init = fake.lastOf('multistream/init');
+				const slots = (init?.body.value?.['slots'] ?? []) as Array<{ slot: number; stream: string; quality?: string }>;
+				fake.emit('multistream/answer', {
+					request_id: id,
+					slots: slots.map((sl) => {
+						const mid = opts.mids ? opts.mids(sl.slot) : String(sl.slot);
+						const name = sl.quality && sl.quality !== 'native' ? `${sl.stream}-${sl.quality}` : sl.stream;
+						return { slot: sl.slot, stream: name, status: 'active', ...(mid !== undefined ? { mid } : {}) };
+					}),
+				}, { type: 'answer', sdp: 'v=0\r\n' });
+				break;
+			}
+			case 'multistream/streams':
+				fake.emit('multistream/streams', { request_id: id, streams: opts.streams ?? [] });
+				break;
+			case 'multistream/close':
+				fake.emit('multistream/close', { request_id: id, status: 'closed' });
+				break;
+			default:
+				break;
+		}
+	};
+}
