@@ -1,0 +1,61 @@
+/* fuzz_sdp.c: libFuzzer target for ms_sdp.
+ *
+ * bytes (NUL-terminated copy) -> ms_sdp_parse_offer -> ms_sdp_build_answer
+ * for 1..9 slots. Every answer must parse again with the same m-lines and
+ * mids, all of them not receiving (sendonly or rejected). Build:
+ *   clang -g -fsanitize=fuzzer,address,undefined -Iplugin tests/fuzz/fuzz_sdp.c \
+ *     plugin/ms_sdp.c $(pkg-config --cflags --libs glib-2.0)
+ *   ./a.out tests/fuzz/corpus/sdp */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ms_sdp.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static ms_sdp_offer offer, reread;
+
+static void check_answer(const char *answer, guint n_slots, const int *mindex, const int *pt)
+{
+	char detail[160];
+	if(ms_sdp_parse_offer(answer, &reread, detail, sizeof(detail)) != MS_OK)
+		abort();
+	if(reread.n != offer.n)
+		abort();
+	for(guint i = 0; i < offer.n; i++) {
+		if(strcmp(reread.m[i].mid, offer.m[i].mid) != 0 || reread.m[i].recv)
+			abort();
+		if(strcmp(reread.m[i].media, offer.m[i].media) != 0)
+			abort();
+	}
+	for(guint k = 0; k < n_slots; k++) {
+		const ms_sdp_mline *m = &reread.m[mindex[k]];
+		if(strcmp(m->media, "video") != 0 || m->pt != pt[k] || pt[k] < 0 || pt[k] > 127)
+			abort();
+		if(k > 0 && mindex[k] <= mindex[k - 1])
+			abort();
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *sdp = g_malloc(size + 1);
+	memcpy(sdp, data, size);
+	sdp[size] = '\0';
+	char detail[160];
+	if(ms_sdp_parse_offer(sdp, &offer, detail, sizeof(detail)) == MS_OK) {
+		for(guint n = 1; n <= 9; n++) {
+			int mindex[9], pt[9];
+			ms_error err = MS_OK;
+			char *answer = ms_sdp_build_answer(&offer, n, 42, mindex, pt, &err,
+				detail, sizeof(detail));
+			if((answer == NULL) != (err != MS_OK))
+				abort();
+			if(answer != NULL)
+				check_answer(answer, n, mindex, pt);
+			g_free(answer);
+		}
+	}
+	g_free(sdp);
+	return 0;
+}
