@@ -132,6 +132,9 @@ function wsInfo(url, timeoutMs) {
  * opts.pluginConfig  JS object written as <package>.jcfg (libconfig)
  * opts.sessionTimeout Janus session_timeout (default 10 s)
  * opts.debugLevel    Janus debug level (default 4)
+ * opts.hostNetwork   true: for a demo on the host's network: no `interface`
+ *                    or `ice_enforce_list` (Janus gathers on every interface),
+ *                    WebSocket bound on 0.0.0.0 (admin API stays on 127.0.0.1)
  * Returns { wsUrl, adminUrl, adminSecret, dir, logFile, child, stop() }.
  */
 let counter = 0;
@@ -173,7 +176,7 @@ export async function startJanus(opts = {}) {
       debug_timestamps: true,
       debug_colors: false,
       admin_secret: adminSecret,
-      interface: ICE_IP,
+      interface: opts.hostNetwork ? undefined : ICE_IP,
       server_name: `ms-test-${name}`,
       session_timeout: sessionTimeout,
       reclaim_session_timeout: 0,
@@ -185,7 +188,7 @@ export async function startJanus(opts = {}) {
     },
     nat: {
       nice_debug: false,
-      ice_enforce_list: ICE_IFACE,
+      ice_enforce_list: opts.hostNetwork ? undefined : ICE_IFACE,
       ignore_mdns: true,
     },
     plugins: {},
@@ -198,7 +201,7 @@ export async function startJanus(opts = {}) {
       json: 'indented',
       ws: true,
       ws_port: wsPort,
-      ws_ip: '127.0.0.1',
+      ws_ip: opts.hostNetwork ? '0.0.0.0' : '127.0.0.1',
       wss: false,
       ws_logging: 'err,warn',
     },

@@ -1,0 +1,146 @@
+// wallpage.mjs: drive the demo wall (html/) in headless Debian Chromium and
+// read what each tile shows. Shared by wall.test.mjs and demo-check.mjs.
+//
+// Pixels: every <video> in #grid gets a requestVideoFrameCallback loop that
+// draws two small regions of each decoded frame into a 2x1 canvas: the
+// centre (the camera's colour) and the bottom-right quarter (black on the
+// high-quality rtp cameras: the "HD marker"). Frame counts and sizes come
+// from the same callback.
+import { chromium } from 'playwright-core';
+import { classify } from '../lib/demo-env.mjs';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+	'--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+	'--disable-background-networking', '--disable-component-update', '--disable-sync',
+	'--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns',
+	'--autoplay-policy=no-user-gesture-required',
+];
+
+export function launchChromium() {
+	return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 30000 });
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Poll fn() until it returns a truthy value; throw with describe() after timeoutMs. */
+export async function waitFor(fn, { timeoutMs = 10000, intervalMs = 50, what = 'condition', describe = null } = {}) {
+	const t0 = Date.now();
+	let last;
+	while (Date.now() - t0 < timeoutMs) {
+		last = await fn();
+		if (last) return last;
+		await sleep(intervalMs);
+	}
+	const extra = describe ? `\n${await describe()}` : '';
+	throw new Error(`timeout after ${timeoutMs} ms waiting for ${what}${extra}`);
+}
+
+/* Runs in the page. */
+function installSampler() {
+	if (window.__msSampler) return;
+	const states = new WeakMap();
+	const attach = (video) => {
+		const st = { frames: 0, rgb: null, marker: null, w: 0, h: 0, at: 0 };
+		states.set(video, st);
+		const canvas = document.createElement('canvas');
+		canvas.width = 2;
+		canvas.height = 1;
+		const ctx = canvas.getContext('2d', { willReadFrequently: true });
+		const onFrame = (now, meta) => {
+			st.frames++;
+			st.at = performance.now();
+			const w = meta.width || video.videoWidth;
+			const h = meta.height || video.videoHeight;
+			st.w = w;
+			st.h = h;
+			if (w && h) {
+				ctx.drawImage(video, w * 0.45, h * 0.55, w * 0.1, h * 0.1, 0, 0, 1, 1);
+				ctx.drawImage(video, w * 0.85, h * 0.85, w * 0.06, h * 0.06, 1, 0, 1, 1);
+				const d = ctx.getImageData(0, 0, 2, 1).data;
+				st.rgb = [d[0], d[1], d[2]];
+				st.marker = [d[4], d[5], d[6]];
+			}
+			video.requestVideoFrameCallback(onFrame);
+		};
+		video.requestVideoFrameCallback(onFrame);
+	};
+	const scan = () => document.querySelectorAll('#grid video').forEach((v) => { if (!states.has(v)) attach(v); });
+	scan();
+	setInterval(scan, 100);
+	window.__msSampler = {
+		tiles() {
+			return [...document.querySelectorAll('#grid .tile')].map((tile) => {
+				const v = tile.querySelector('video');
+				const st = (v && states.get(v)) || { frames: 0 };
+				const badge = tile.querySelector('.badge');
+				const stats = tile.querySelector('.stats');
+				return {
+					slot: Number(tile.dataset.slot), camera: tile.dataset.camera, stream: tile.dataset.stream || null,
+					status: badge?.dataset.status || null, badge: badge?.textContent || null, hq: tile.dataset.hq === 'true',
+					label: tile.querySelector('.label')?.textContent || null,
+					frames: st.frames, rgb: st.rgb, marker: st.marker, frameW: st.w || 0, frameH: st.h || 0,
+					videoW: v?.videoWidth || 0, videoH: v?.videoHeight || 0,
+					sinceFrameMs: st.at ? Math.round(performance.now() - st.at) : null,
+					fps: Number(stats?.dataset.fps || 0), kbps: Number(stats?.dataset.kbps || 0),
+					switchMs: stats?.dataset.switchMs ? Number(stats.dataset.switchMs) : null,
+				};
+			});
+		},
+	};
+}
+
+/** Tiles as the page sees them, with colours classified. */
+export async function tiles(page) {
+	const list = await page.evaluate(() => (window.__msSampler ? window.__msSampler.tiles() : []));
+	return list.map((t) => ({ ...t, seen: classify(t.rgb), markerSeen: classify(t.marker) }));
+}
+
+/**
+ * Does a tile show what the manifest says its stream looks like?
+ * Returns null when it does, else a short reason.
+ */
+export function mismatch(t, manifest, { stream = t.stream, minFrames = 1 } = {}) {
+	const exp = manifest.streams[stream];
+	if (!exp) return `unknown stream ${stream}`;
+	if (t.stream !== stream) return `tile streams ${t.stream}, expected ${stream}`;
+	if (t.frames < minFrames) return `${t.frames} frames`;
+	if (t.seen.colour !== exp.colour || t.seen.dist > 60) return `colour ${t.seen.colour} (${t.rgb}), expected ${exp.colour}`;
+	if (t.frameW !== exp.width || t.frameH !== exp.height) return `frame ${t.frameW}x${t.frameH}, expected ${exp.width}x${exp.height}`;
+	const marker = t.markerSeen.colour === 'black' && t.markerSeen.dist < 60;
+	if (exp.hdMarker !== marker) return `HD marker ${marker ? 'present' : 'absent'} (${t.marker}), expected ${exp.hdMarker ? 'present' : 'absent'}`;
+	return null;
+}
+
+export function describeTiles(list) {
+	return list.map((t) => `  tile ${t.slot}: ${t.stream || t.camera} badge=${t.status} ${t.frameW}x${t.frameH} ` +
+		`colour=${t.seen.colour}(${t.rgb ? t.rgb.join(',') : '-'}) corner=${t.markerSeen.colour} frames=${t.frames} ` +
+		`fps=${t.fps} kbps=${t.kbps}${t.switchMs !== null ? ` switch=${t.switchMs}ms` : ''}`).join('\n');
+}
+
+/** Open the wall at url; install the sampler; return {page, t0}. */
+export async function openWall(context, url, { log = null } = {}) {
+	const page = await context.newPage();
+	if (log) {
+		page.on('console', (m) => log(`console.${m.type()}: ${m.text()}`));
+		page.on('pageerror', (e) => log(`pageerror: ${e.message}`));
+	}
+	await page.addInitScript(installSampler);
+	const t0 = Date.now();
+	await page.goto(url, { waitUntil: 'load', timeout: 15000 });
+	await page.evaluate(installSampler);
+	return { page, t0 };
+}
+
+/** Wait until every tile is active and shows its stream's colour/size; returns ms waited. */
+export async function waitAllPlaying(page, manifest, { count = 9, timeoutMs = 20000 } = {}) {
+	const t0 = Date.now();
+	await waitFor(async () => {
+		const list = await tiles(page);
+		return list.length === count && list.every((t) => t.status === 'active' && !mismatch(t, manifest, { minFrames: 3 }));
+	}, {
+		timeoutMs, intervalMs: 50, what: `${count} tiles active with their cameras' colours`,
+		describe: async () => describeTiles(await tiles(page)),
+	});
+	return Date.now() - t0;
+}

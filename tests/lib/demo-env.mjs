@@ -1,0 +1,254 @@
+// demo-env.mjs: the camera-wall demo's back end: Janus with our plugin plus
+// nine synthetic colour cameras, each in a grid quality and a high quality.
+// Used three ways:
+//   - by tests/e2e/*.test.mjs:   startDemoEnv({...}) -> {janus, manifest, stop()}
+//   - by html/demo.sh (through tests/lib/demo-up.sh):
+//       node tests/lib/demo-env.mjs up --state DIR [--ws-port 8188] [--host-network] [--linger 5]
+//     stays in the foreground, writes DIR/demo.json (the manifest) and
+//     DIR/children.pids, prints "READY <ws url>", and stops everything it
+//     started (by PID) on SIGTERM/SIGINT/SIGHUP.
+//
+// Sources. Today (MS_DEMO_SOURCES=rtp, the default) every camera is ffmpeg
+// pushing H264 RTP to the plugin's rtp:// sources:
+//   cameraN        rtp, 320x240, colour N, label "cameraN"       (the native stream)
+//   cameraN-240p   rtp, the same encoder as cameraN (ffmpeg tee), so the wall
+//                  has a grid-quality variant to start tiles on
+//   cameraN-720p   rtp, a second ffmpeg: same colour, 1280x720, label
+//                  "cameraN 720p", and a black box in its bottom-right quarter
+//                  (the "HD marker") so pixels can tell the two qualities apart
+// The wall (html/js/wall.js) starts each tile on the lowest variant (240p) and
+// a click switches it to the highest (720p).
+// Once the RTSP test server and ffmpeg: variants exist, the plan becomes
+//   cameraN = rtsp://127.0.0.1:PORT/cameraN, cameraN-360p / cameraN-720p =
+//   "ffmpeg:cameraN#video=h264#height=360|720"
+// (see rtspPlan below: only camerasPlan() and startSources() change; the
+// manifest format, the tests and the check stay as they are).
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startJanus, OUTPUT, sleep } from './janus.mjs';
+import { spawnTracked, stopTracked } from './procs.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** Nine well-separated colours (ffmpeg colour names) and their RGB. */
+export const DEMO_COLOURS = [
+	{ colour: 'red', rgb: [255, 0, 0] },
+	{ colour: 'green', rgb: [0, 128, 0] },
+	{ colour: 'blue', rgb: [0, 0, 255] },
+	{ colour: 'yellow', rgb: [255, 255, 0] },
+	{ colour: 'magenta', rgb: [255, 0, 255] },
+	{ colour: 'cyan', rgb: [0, 255, 255] },
+	{ colour: 'white', rgb: [255, 255, 255] },
+	{ colour: 'orange', rgb: [255, 165, 0] },
+	{ colour: 'gray', rgb: [128, 128, 128] },
+];
+/** The HD marker's colour (and the colour of a black/empty video). */
+export const MARKER = { colour: 'black', rgb: [0, 0, 0] };
+
+/** Nearest named colour to an [r,g,b] sample: {colour, dist}. */
+export function classify(rgb, palette = [...DEMO_COLOURS, MARKER]) {
+	if (!rgb) return { colour: 'none', dist: Infinity };
+	let best = { colour: 'none', dist: Infinity };
+	for (const p of palette) {
+		const d = Math.hypot(rgb[0] - p.rgb[0], rgb[1] - p.rgb[1], rgb[2] - p.rgb[2]);
+		if (d < best.dist) best = { colour: p.colour, dist: Math.round(d) };
+	}
+	return best;
+}
+
+const FONT = ['/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf', '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf']
+	.find((f) => fs.existsSync(f));
+
+/**
+ * The rtp:// plan: one entry per camera with its streams.
+ * Ports: camera k (1-based) uses basePort + 10*k (+0 native, +2 grid, +4 hd).
+ */
+export function camerasPlan({ count = 9, basePort = 5000, grid = { width: 320, height: 240, quality: '240p' },
+	hd = { width: 1280, height: 720, quality: '720p' } } = {}) {
+	const plan = [];
+	for (let k = 1; k <= count; k++) {
+		const { colour, rgb } = DEMO_COLOURS[(k - 1) % DEMO_COLOURS.length];
+		const name = `camera${k}`;
+		const p = basePort + 10 * k;
+		plan.push({
+			name, colour, rgb,
+			streams: [
+				{ stream: name, source: `rtp://127.0.0.1:${p}`, port: p, width: grid.width, height: grid.height, role: 'native', hdMarker: false },
+				{ stream: `${name}-${grid.quality}`, source: `rtp://127.0.0.1:${p + 2}`, port: p + 2, width: grid.width, height: grid.height, role: 'grid', quality: grid.quality, hdMarker: false },
+				{ stream: `${name}-${hd.quality}`, source: `rtp://127.0.0.1:${p + 4}`, port: p + 4, width: hd.width, height: hd.height, role: 'hd', quality: hd.quality, hdMarker: true },
+			],
+		});
+	}
+	return plan;
+}
+
+/** Plugin `streams:` block from a plan. */
+export function streamsConfig(plan) {
+	const streams = {};
+	for (const cam of plan)
+		for (const s of cam.streams) streams[s.stream] = s.source;
+	return streams;
+}
+
+/** Manifest: what each stream must look like (used by the tests and the check). */
+export function manifestOf(plan, extra = {}) {
+	const streams = {};
+	for (const cam of plan)
+		for (const s of cam.streams)
+			streams[s.stream] = { camera: cam.name, colour: cam.colour, rgb: cam.rgb, width: s.width, height: s.height, role: s.role, quality: s.quality || null, hdMarker: s.hdMarker, kind: s.source.split(':')[0] };
+	return { cameras: plan.map((c) => ({ name: c.name, colour: c.colour, rgb: c.rgb, streams: c.streams.map((s) => s.stream) })), streams, ...extra };
+}
+
+function x264Args(bitrate, gop) {
+	return ['-an', '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline',
+		'-pix_fmt', 'yuv420p', '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', '-bf', '0',
+		'-x264-params', 'repeat-headers=1', '-b:v', bitrate];
+}
+
+/* The camera's label and frame number, centred in the upper third (the page
+ * puts its own label top-left; the pixel sampler reads the lower middle). */
+function drawText(text, size) {
+	return FONT ? [`drawtext=fontfile=${FONT}:text='${text} %{n}':x=(w-text_w)/2:y=h*0.22:fontsize=${size}:fontcolor=black:box=1:boxcolor=white@0.7:boxborderw=4`] : [];
+}
+
+/** One colour's ffmpeg processes for the rtp plan: native+grid via tee, hd apart. */
+function startRtpCamera(cam, { fps = 15, gop = 30, logDir }) {
+	const [nat, grid, hd] = cam.streams;
+	const rtp = (s) => `[f=rtp:payload_type=96:ssrc=${0x2000 + s.port}]rtp://127.0.0.1:${s.port}?pkt_size=1200`;
+	const small = [
+		'-hide_banner', '-nostdin', '-loglevel', 'warning', '-re',
+		'-f', 'lavfi', '-i', `color=c=${cam.colour}:s=${nat.width}x${nat.height}:r=${fps}`,
+		'-vf', drawText(cam.name, 24).join(',') || 'null', '-map', '0:v',
+		...x264Args('300k', gop), '-f', 'tee', `${rtp(nat)}|${rtp(grid)}`,
+	];
+	const big = [
+		'-hide_banner', '-nostdin', '-loglevel', 'warning', '-re',
+		'-f', 'lavfi', '-i', `color=c=${cam.colour}:s=${hd.width}x${hd.height}:r=${fps}`,
+		'-vf', ['drawbox=x=iw*3/4:y=ih*3/4:w=iw/4:h=ih/4:color=black:t=fill', ...drawText(`${cam.name} ${hd.quality}`, Math.round(hd.height / 10))].join(','),
+		'-map', '0:v', ...x264Args('1500k', gop), '-f', 'tee', rtp(hd),
+	];
+	return [
+		spawnTracked(`camera:${nat.stream}`, 'ffmpeg', small, { logFile: path.join(logDir, `camera-${nat.stream}.log`) }),
+		spawnTracked(`camera:${hd.stream}`, 'ffmpeg', big, { logFile: path.join(logDir, `camera-${hd.stream}.log`) }),
+	];
+}
+
+/** Start the plan's sources; returns the child processes. Staggered so GOPs do not align. */
+async function startSources(plan, kind, { logDir, staggerMs }) {
+	if (kind !== 'rtp') {
+		// The RTSP test server (tests/lib/rtsp.mjs) is being written elsewhere:
+		// when it lands, start it here, and build the plan with cameraN =
+		// rtsp://..., cameraN-360p/-720p = ffmpeg:cameraN#video=h264#height=...
+		throw new Error(`MS_DEMO_SOURCES=${kind}: only rtp cameras are wired up so far`);
+	}
+	const children = [];
+	for (let i = 0; i < plan.length; i++) {
+		children.push(...startRtpCamera(plan[i], { logDir }));
+		if (i < plan.length - 1) await sleep(staggerMs);
+	}
+	return children;
+}
+
+/**
+ * Start Janus + cameras.
+ * opts: name, hostNetwork (see startJanus), wsPort, sourceLinger (s),
+ *       count (cameras, 9), sources ('rtp'; env MS_DEMO_SOURCES), staggerMs,
+ *       sessionTimeout, onChild(child) called for every process started.
+ * Returns { janus, plan, manifest, children, stop() }.
+ */
+export async function startDemoEnv(opts = {}) {
+	const kind = opts.sources || process.env.MS_DEMO_SOURCES || 'rtp';
+	const plan = camerasPlan({ count: opts.count || 9 });
+	const janus = await startJanus({
+		name: opts.name || 'demo',
+		hostNetwork: !!opts.hostNetwork,
+		wsPort: opts.wsPort,
+		sessionTimeout: opts.sessionTimeout ?? 30,
+		debugLevel: opts.debugLevel ?? 4,
+		pluginConfig: {
+			general: { max_slots: 9, source_linger: opts.sourceLinger ?? 5, disconnect_grace: 10, events: false },
+			streams: streamsConfig(plan),
+		},
+	});
+	opts.onChild?.(janus.child);
+	let children = [];
+	try {
+		children = await startSources(plan, kind, { logDir: janus.outDir, staggerMs: opts.staggerMs ?? 220 });
+	} catch (e) {
+		await janus.stop();
+		throw e;
+	}
+	for (const c of children) opts.onChild?.(c);
+	const manifest = manifestOf(plan, { wsUrl: janus.wsUrl, sources: kind, logDir: janus.outDir });
+	return {
+		janus, plan, manifest, children,
+		async stop() {
+			await Promise.all(children.map((c) => stopTracked(c, 3000)));
+			return janus.stop();
+		},
+	};
+}
+
+// ---------------------------------------------------------------------------
+// CLI: `node demo-env.mjs up --state DIR ...` (the supervisor demo-up.sh starts)
+
+function argOf(args, name, def) {
+	const i = args.indexOf(name);
+	return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : def;
+}
+
+async function cliUp(args) {
+	const state = path.resolve(argOf(args, '--state', '/tmp/janus-multistream-demo'));
+	fs.mkdirSync(state, { recursive: true });
+	const pidsFile = path.join(state, 'children.pids');
+	fs.writeFileSync(path.join(state, 'supervisor.pid'), `${process.pid}\n`);
+	fs.writeFileSync(pidsFile, '');
+	const pids = new Set();
+	const writePids = () => fs.writeFileSync(pidsFile, [...pids].map((p) => `${p}\n`).join(''));
+	let env = null;
+	let stopping = false;
+	const stop = async (code) => {
+		if (stopping) return;
+		stopping = true;
+		console.log(`demo-env: stopping (${code ? `exit ${code}` : 'signal'})`);
+		if (env) await env.stop().catch((e) => console.log(`demo-env: stop: ${e.message}`));
+		fs.rmSync(pidsFile, { force: true });
+		fs.rmSync(path.join(state, 'supervisor.pid'), { force: true });
+		process.exit(code);
+	};
+	for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(sig, () => { void stop(0); });
+	const t0 = Date.now();
+	env = await startDemoEnv({
+		name: 'demo',
+		hostNetwork: args.includes('--host-network'),
+		wsPort: Number(argOf(args, '--ws-port', '8188')),
+		sourceLinger: Number(argOf(args, '--linger', '5')),
+		onChild: (c) => { pids.add(c.pid); writePids(); c.exited.then(() => { pids.delete(c.pid); if (!stopping) writePids(); }); },
+	});
+	const manifest = { ...env.manifest, adminUrl: env.janus.adminUrl, adminSecret: env.janus.adminSecret, supervisor: process.pid };
+	fs.writeFileSync(path.join(state, 'demo.json'), JSON.stringify(manifest, null, 2), { mode: 0o600 });
+	console.log(`demo-env: Janus ${env.janus.info?.version_string || ''} up in ${env.janus.startMs} ms, ${env.children.length} camera processes ` +
+		`(${Object.keys(manifest.streams).length} streams, sources ${manifest.sources}), logs in ${env.janus.outDir}, ready after ${Date.now() - t0} ms`);
+	console.log(`READY ${env.janus.wsUrl}`);
+	// If Janus dies, there is no demo: stop the cameras and say so.
+	env.janus.child.exited.then((info) => {
+		if (stopping) return;
+		console.log(`demo-env: Janus exited unexpectedly (${JSON.stringify(info)}); last log lines:\n${env.janus.logTail(30)}`);
+		void stop(1);
+	});
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+	const [cmd, ...args] = process.argv.slice(2);
+	if (cmd === 'up') {
+		cliUp(args).catch((e) => { console.error(`demo-env: ${e.stack || e.message}`); process.exit(1); });
+	} else if (cmd === 'plan') {
+		console.log(JSON.stringify(manifestOf(camerasPlan()), null, 2));
+	} else {
+		console.error('usage: node tests/lib/demo-env.mjs up --state DIR [--ws-port 8188] [--host-network] [--linger 5] | plan');
+		process.exit(2);
+	}
+}
+
+export { OUTPUT, here as LIB_DIR };
