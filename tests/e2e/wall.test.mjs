@@ -1,0 +1,252 @@
+// End-to-end: the demo camera wall (html/, served by html/serve.mjs) in
+// headless Debian Chromium, against a real Janus with our plugin and nine
+// real ffmpeg colour cameras (tests/lib/demo-env.mjs: cameraN, cameraN-240p,
+// cameraN-720p), inside the private network namespace.
+//
+//   bash tests/lib/netns.sh node --test tests/e2e/wall.test.mjs   (after bash tests/setup.sh)
+//
+// What a tile shows is read from its pixels (tests/e2e/wallpage.mjs): the
+// colour at the centre of every decoded frame, the bottom-right "HD marker"
+// (black on the 720p cameras only) and the decoded frame size.
+// Output: tests/output/e2e-wall.png (the wall), tests/output/e2e-wall-hq.png
+// (one tile at 720p), the Janus log and browser console in tests/output/e2e-wall-*/.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pluginSkipReason, freeTcpPort, REPO, OUTPUT } from '../lib/janus.mjs';
+import { startDemoEnv } from '../lib/demo-env.mjs';
+import { spawnTracked, stopTracked, stopAll } from '../lib/procs.mjs';
+import { AdminClient } from '../lib/client.mjs';
+import { launchChromium, openWall, waitAllPlaying, tiles, mismatch, describeTiles, waitFor, sleep } from './wallpage.mjs';
+
+const skip = pluginSkipReason() || false;
+const LINGER_S = 1;
+
+describe('camera wall in headless Chromium', { skip, timeout: 240000 }, () => {
+	let env = null;
+	let server = null;
+	let browser = null;
+	let context = null;
+	let page = null;
+	let admin = null;
+	let manifest = null;
+	let pageT0 = 0;
+	let url = null;
+	let logFile = null;
+	const log = (line) => { if (logFile) fs.appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`); };
+	const tile = async (k) => (await tiles(page))[k];
+	const evalClient = (fn, arg) => page.evaluate(fn, arg);
+
+	before(async () => {
+		env = await startDemoEnv({ name: 'e2e-wall', sourceLinger: LINGER_S, sessionTimeout: 10 });
+		manifest = env.manifest;
+		logFile = path.join(env.janus.outDir, 'browser.log');
+		const port = await freeTcpPort();
+		server = spawnTracked('serve.mjs', 'node', [path.join(REPO, 'html', 'serve.mjs'), '--port', String(port), '--host', '127.0.0.1'],
+			{ logFile: path.join(env.janus.outDir, 'serve.log') });
+		await waitFor(async () => fetch(`http://127.0.0.1:${port}/`).then((r) => r.ok, () => false), { timeoutMs: 5000, what: 'serve.mjs' });
+		const bundle = await fetch(`http://127.0.0.1:${port}/client/multistream-client.js`);
+		assert.equal(bundle.status, 200, 'js-client browser bundle served (build js-client first: npm run build)');
+		admin = await new AdminClient(env.janus.adminUrl, env.janus.adminSecret).connect();
+		browser = await launchChromium();
+		context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+		url = `http://127.0.0.1:${port}/?janus=${encodeURIComponent(env.janus.wsUrl)}&layout=3x3`;
+		log(`opening ${url}`);
+		({ page, t0: pageT0 } = await openWall(context, url, { log }));
+	});
+
+	after(async () => {
+		if (browser) await browser.close().catch(() => undefined);
+		admin?.close();
+		if (server) await stopTracked(server, 3000);
+		if (env) await env.stop();
+		await stopAll();
+	});
+
+	it('shows 9 tiles, each playing its own camera in its colour', { timeout: 40000 }, async (t) => {
+		await waitAllPlaying(page, manifest, { count: 9, timeoutMs: 25000 });
+		const ms = Date.now() - pageT0;
+		const list = await tiles(page);
+		assert.equal(list.length, 9);
+		assert.equal(new Set(list.map((x) => x.camera)).size, 9, 'nine different cameras');
+		assert.equal(new Set(list.map((x) => x.seen.colour)).size, 9, 'nine different colours on screen');
+		for (const x of list) {
+			assert.equal(x.stream, `${x.camera}-240p`, `tile ${x.slot} starts on its grid quality`);
+			assert.equal(x.videoW, 320, `tile ${x.slot}: <video> reports 320 px wide`);
+			assert.equal(x.videoH, 240);
+		}
+		const st = await admin.status();
+		assert.equal(st.sessions, 1, 'one multistream session on the server');
+		assert.equal(st.slots_bound, 9, 'nine bound slots');
+		t.diagnostic(`9 tiles playing ${ms} ms after page load started`);
+		t.diagnostic(`\n${describeTiles(list)}`);
+		// Frames keep coming (not one stuck picture).
+		const f0 = list.map((x) => x.frames);
+		await sleep(1000);
+		const f1 = (await tiles(page)).map((x) => x.frames);
+		f1.forEach((f, k) => assert.ok(f - f0[k] >= 8, `tile ${k}: ${f - f0[k]} frames in 1 s`));
+		// Let the stats overlay fill in, then save the wall.
+		await waitFor(async () => (await tiles(page)).every((x) => x.fps > 0), { timeoutMs: 5000, what: 'fps in every stats overlay' });
+		fs.mkdirSync(OUTPUT, { recursive: true });
+		const shot = path.join(OUTPUT, 'e2e-wall.png');
+		await page.screenshot({ path: shot });
+		assert.ok(fs.statSync(shot).size > 10000, 'screenshot written');
+		t.diagnostic(`screenshot: ${shot}`);
+	});
+
+	it('a click switches a tile to its highest quality, a double-click back to grid quality', { timeout: 30000 }, async (t) => {
+		const k = 4;
+		const before = await tile(k);
+		const others = (await tiles(page)).filter((x) => x.slot !== k).map((x) => [x.slot, x.stream]);
+		const hq = `${before.camera}-720p`;
+		const c0 = Date.now();
+		await page.click(`#tile-${k}`);
+		const up = await waitFor(async () => {
+			const x = await tile(k);
+			return x.status === 'active' && !mismatch(x, manifest, { stream: hq }) ? x : null;
+		}, { timeoutMs: 8000, what: `tile ${k} on ${hq}`, describe: async () => describeTiles([await tile(k)]) });
+		const clickMs = Date.now() - c0;
+		assert.equal(up.hq, true);
+		assert.equal(up.videoW, 1280, '<video> reports the 720p size');
+		assert.equal(up.videoH, 720);
+		assert.equal(up.markerSeen.colour, 'black', 'the 720p camera\'s marker is on screen');
+		assert.equal(up.seen.colour, before.seen.colour, 'same camera, same colour');
+		assert.match(up.label, /720p/);
+		// Only that tile moved.
+		const now = await tiles(page);
+		for (const [slot, stream] of others) assert.equal(now[slot].stream, stream, `tile ${slot} untouched`);
+		const f0 = up.frames;
+		await sleep(700);
+		assert.ok((await tile(k)).frames - f0 >= 5, 'the 720p tile keeps playing');
+		await page.screenshot({ path: path.join(OUTPUT, 'e2e-wall-hq.png') });
+
+		const d0 = Date.now();
+		await page.dblclick(`#tile-${k}`);
+		const down = await waitFor(async () => {
+			const x = await tile(k);
+			return x.status === 'active' && !mismatch(x, manifest, { stream: before.stream }) ? x : null;
+		}, { timeoutMs: 8000, what: `tile ${k} back on ${before.stream}`, describe: async () => describeTiles([await tile(k)]) });
+		assert.equal(down.hq, false);
+		assert.equal(down.videoW, 320);
+		assert.notEqual(down.markerSeen.colour, 'black', 'no 720p marker any more');
+		t.diagnostic(`click -> ${hq} on screen in ${clickMs} ms (page: switch ${up.switchMs} ms); double-click -> ${before.stream} in ${Date.now() - d0} ms`);
+	});
+
+	it('switching a tile to another camera shows that camera; a bad name changes nothing', { timeout: 30000 }, async (t) => {
+		const k = 0;
+		const before = await tile(k);
+		const target = 'camera9';
+		assert.notEqual(before.camera, target);
+		const s0 = Date.now();
+		const st = await evalClient(([slot, stream]) => window.msWall.client.switchStream(slot, stream, '240p'), [k, target]);
+		assert.equal(st.status, 'active');
+		assert.equal(st.stream, `${target}-240p`);
+		const shown = await waitFor(async () => {
+			const x = await tile(k);
+			return !mismatch(x, manifest, { stream: `${target}-240p` }) ? x : null;
+		}, { timeoutMs: 5000, what: `tile ${k} showing ${target}`, describe: async () => describeTiles([await tile(k)]) });
+		assert.equal(shown.seen.colour, manifest.streams[`${target}-240p`].colour);
+		assert.notEqual(shown.seen.colour, before.seen.colour);
+		t.diagnostic(`switchStream(${k}, ${target}) -> ${shown.seen.colour} on screen in ${Date.now() - s0} ms`);
+
+		// An unknown stream is refused with the spec's error; the tile keeps playing.
+		const err = await evalClient((slot) => window.msWall.client.switchStream(slot, 'no-such-camera').then(
+			() => null, (e) => ({ code: e.code, error: e.error })), k);
+		assert.deepEqual(err, { code: 485, error: 'stream not found' });
+		const f0 = (await tile(k)).frames;
+		await sleep(600);
+		const still = await tile(k);
+		assert.equal(mismatch(still, manifest, { stream: `${target}-240p` }), null, 'still showing the previous camera');
+		assert.ok(still.frames - f0 >= 4, 'and still playing');
+
+		// Back through the wall's own helper path (msWall.switchTile goes by tile camera).
+		await evalClient((slot) => window.msWall.client.switchStream(slot, 'camera1', '240p'), k);
+		await waitFor(async () => !mismatch(await tile(k), manifest, { stream: 'camera1-240p' }), { timeoutMs: 5000, what: 'tile 0 back on camera1' });
+	});
+
+	it('pause stops a tile\'s frames (badge paused), resume brings them back (badge active)', { timeout: 30000 }, async (t) => {
+		const k = 1;
+		const ctl = 2;
+		const st = await evalClient((slot) => window.msWall.client.pause(slot), k);
+		assert.equal(st.status, 'paused');
+		await waitFor(async () => (await tile(k)).status === 'paused', { timeoutMs: 3000, what: 'badge paused' });
+		assert.match((await tile(k)).badge, /paused/i);
+		await sleep(500); // frames already in flight
+		const a = await tiles(page);
+		await sleep(1500);
+		const b = await tiles(page);
+		assert.equal(b[k].frames - a[k].frames, 0, `paused tile decoded ${b[k].frames - a[k].frames} frames in 1.5 s`);
+		assert.ok(b[ctl].frames - a[ctl].frames >= 12, 'the neighbour keeps playing');
+		const st2 = (await admin.status()).slots_bound;
+
+		const r0 = Date.now();
+		const res = await evalClient((slot) => window.msWall.client.resume(slot), k);
+		assert.equal(res.status, 'active');
+		await waitFor(async () => (await tile(k)).status === 'active', { timeoutMs: 3000, what: 'badge active' });
+		const c = await tile(k);
+		await waitFor(async () => {
+			const x = await tile(k);
+			return x.frames - c.frames >= 5 && !mismatch(x, manifest) ? x : null;
+		}, { timeoutMs: 5000, what: 'frames again after resume', describe: async () => describeTiles([await tile(k)]) });
+		t.diagnostic(`paused: 0 frames in 1.5 s (slots_bound while paused: ${st2}); resumed: frames again ${Date.now() - r0} ms after resume()`);
+	});
+
+	it('closing the tab makes the server clean up (sessions, slots, consumers; on-demand sources after the linger)', { timeout: 30000 }, async (t) => {
+		const before = await admin.status();
+		assert.equal(before.sessions, 1);
+		assert.equal(before.slots_bound, 9);
+		assert.ok(before.sources.filter((s) => s.consumers > 0).length >= 9, 'the wall consumes nine sources');
+		const c0 = Date.now();
+		await page.close();
+		page = null;
+		await waitFor(async () => {
+			const s = await admin.status();
+			return s.sessions === 0 && s.slots_bound === 0 && s.sources.every((x) => x.consumers === 0) ? s : null;
+		}, { timeoutMs: 8000, intervalMs: 50, what: 'server cleanup', describe: async () => JSON.stringify(await admin.status()) });
+		const cleanMs = Date.now() - c0;
+		// The Janus session (and with it our plugin handle) goes when the WebSocket does.
+		const after = await waitFor(async () => {
+			const s = await admin.status();
+			return s.handles === 0 ? s : null;
+		}, { timeoutMs: 8000, intervalMs: 50, what: 'no plugin handle left', describe: async () => JSON.stringify(await admin.status()) });
+		const handlesMs = Date.now() - c0;
+		assert.deepEqual(await admin.listSessions(), [], 'no Janus session left');
+		const onDemand = after.sources.filter((s) => s.kind !== 'rtp');
+		if (onDemand.length) {
+			await sleep(LINGER_S * 1000 + 1500);
+			const late = await admin.status();
+			for (const s of late.sources.filter((x) => x.kind !== 'rtp'))
+				assert.equal(s.running, false, `${s.name} (${s.kind}) still running ${LINGER_S} s + 1.5 s after its last consumer left`);
+			t.diagnostic(`${onDemand.length} on-demand sources stopped after the ${LINGER_S} s linger`);
+		} else {
+			t.diagnostic('all sources are rtp:// (always on, they only lose their consumers): the linger stop is not exercised by this configuration');
+		}
+		t.diagnostic(`tab closed -> 0 sessions, 0 bound slots, 0 consumers in ${cleanMs} ms; 0 plugin handles, 0 Janus sessions in ${handlesMs} ms`);
+		assert.ok(!env.janus.child.exitInfo, 'Janus still running');
+	});
+
+	it('a tab that dies without saying goodbye (renderer crash) is cleaned up too', { timeout: 40000 }, async (t) => {
+		const { page: p2, t0 } = await openWall(context, url, { log });
+		page = p2;
+		await waitAllPlaying(page, manifest, { count: 9, timeoutMs: 20000 });
+		const again = Date.now() - t0;
+		const before = await admin.status();
+		assert.equal(before.sessions, 1);
+		assert.equal(before.slots_bound, 9);
+		const cdp = await context.newCDPSession(page);
+		const c0 = Date.now();
+		cdp.send('Page.crash').catch(() => undefined); // never answers: the renderer is gone
+		const after = await waitFor(async () => {
+			const s = await admin.status();
+			return s.sessions === 0 && s.slots_bound === 0 && s.handles === 0 && s.sources.every((x) => x.consumers === 0) ? s : null;
+		}, { timeoutMs: 15000, intervalMs: 50, what: 'server cleanup after a renderer crash', describe: async () => JSON.stringify(await admin.status()) });
+		const cleanMs = Date.now() - c0;
+		assert.deepEqual(await admin.listSessions(), [], 'no Janus session left');
+		await page.close().catch(() => undefined);
+		page = null;
+		t.diagnostic(`second tab: 9 tiles playing ${again} ms after load; after its renderer crashed: 0 sessions/slots/handles in ${cleanMs} ms ` +
+			`(${after.sources.length} sources, all without consumers)`);
+		assert.ok(!env.janus.child.exitInfo, 'Janus still running');
+	});
+});
