@@ -37,7 +37,7 @@ try {
 		await waitAllPlaying(page, manifest, { count: 9, timeoutMs });
 		playingMs = Date.now() - t0;
 		// Let the stats overlay fill in (it polls getStats once a second).
-		await waitFor(async () => (await tiles(page)).every((t) => t.fps > 0), { timeoutMs: 5000, what: 'fps on every tile' })
+		await waitFor(async () => (await tiles(page, manifest)).every((t) => t.fps > 0), { timeoutMs: 5000, what: 'fps on every tile' })
 			.catch((e) => say(`note: ${e.message}`));
 	} finally {
 		if (shot) {
@@ -47,27 +47,27 @@ try {
 		}
 	}
 	say(`9 tiles playing ${playingMs} ms after page load started:`);
-	console.log(describeTiles(await tiles(page)));
+	console.log(describeTiles(await tiles(page, manifest)));
 
 	// One click: tile 0 to its highest quality, then back.
-	const before = (await tiles(page))[0];
+	const before = (await tiles(page, manifest))[0];
 	const cam = manifest.cameras.find((c) => c.name === before.camera);
 	const hq = cam.streams.find((s) => manifest.streams[s].role === 'hd');
 	const grid = before.stream;
 	const c0 = Date.now();
 	await page.click('#tile-0');
 	const afterClick = await waitFor(async () => {
-		const t = (await tiles(page))[0];
+		const t = (await tiles(page, manifest))[0];
 		return t.status === 'active' && !mismatch(t, manifest, { stream: hq, minFrames: 1 }) ? t : null;
-	}, { timeoutMs: 10000, what: `tile 0 on ${hq}`, describe: async () => describeTiles([(await tiles(page))[0]]) });
+	}, { timeoutMs: 10000, what: `tile 0 on ${hq}`, describe: async () => describeTiles([(await tiles(page, manifest))[0]]) });
 	say(`click tile 0: ${grid} -> ${afterClick.stream} ${afterClick.frameW}x${afterClick.frameH} colour=${afterClick.seen.colour} ` +
 		`HD marker=${afterClick.markerSeen.colour} in ${Date.now() - c0} ms (page's own switch time ${afterClick.switchMs} ms)`);
 	const d0 = Date.now();
 	await page.dblclick('#tile-0');
 	const back = await waitFor(async () => {
-		const t = (await tiles(page))[0];
+		const t = (await tiles(page, manifest))[0];
 		return t.status === 'active' && !mismatch(t, manifest, { stream: grid, minFrames: 1 }) ? t : null;
-	}, { timeoutMs: 10000, what: `tile 0 back on ${grid}`, describe: async () => describeTiles([(await tiles(page))[0]]) });
+	}, { timeoutMs: 10000, what: `tile 0 back on ${grid}`, describe: async () => describeTiles([(await tiles(page, manifest))[0]]) });
 	say(`double-click tile 0: back to ${back.stream} ${back.frameW}x${back.frameH} colour=${back.seen.colour} in ${Date.now() - d0} ms`);
 	ok = true;
 } catch (e) {

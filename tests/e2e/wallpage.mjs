@@ -7,7 +7,7 @@
 // high-quality rtp cameras: the "HD marker"). Frame counts and sizes come
 // from the same callback.
 import { chromium } from 'playwright-core';
-import { classify } from '../lib/demo-env.mjs';
+import { classify, paletteOf } from '../lib/demo-env.mjs';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -90,10 +90,11 @@ function installSampler() {
 	};
 }
 
-/** Tiles as the page sees them, with colours classified. */
-export async function tiles(page) {
+/** Tiles as the page sees them, with colours classified (against the manifest's cameras when given). */
+export async function tiles(page, manifest = null) {
+	const palette = manifest ? paletteOf(manifest) : undefined;
 	const list = await page.evaluate(() => (window.__msSampler ? window.__msSampler.tiles() : []));
-	return list.map((t) => ({ ...t, seen: classify(t.rgb), markerSeen: classify(t.marker) }));
+	return list.map((t) => ({ ...t, seen: classify(t.rgb, palette), markerSeen: classify(t.marker, palette) }));
 }
 
 /**
@@ -136,11 +137,11 @@ export async function openWall(context, url, { log = null } = {}) {
 export async function waitAllPlaying(page, manifest, { count = 9, timeoutMs = 20000 } = {}) {
 	const t0 = Date.now();
 	await waitFor(async () => {
-		const list = await tiles(page);
+		const list = await tiles(page, manifest);
 		return list.length === count && list.every((t) => t.status === 'active' && !mismatch(t, manifest, { minFrames: 3 }));
 	}, {
 		timeoutMs, intervalMs: 50, what: `${count} tiles active with their cameras' colours`,
-		describe: async () => describeTiles(await tiles(page)),
+		describe: async () => describeTiles(await tiles(page, manifest)),
 	});
 	return Date.now() - t0;
 }

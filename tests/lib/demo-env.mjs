@@ -21,8 +21,9 @@
 // Once the RTSP test server and ffmpeg: variants exist, the plan becomes
 //   cameraN = rtsp://127.0.0.1:PORT/cameraN, cameraN-360p / cameraN-720p =
 //   "ffmpeg:cameraN#video=h264#height=360|720"
-// (see rtspPlan below: only camerasPlan() and startSources() change; the
-// manifest format, the tests and the check stay as they are).
+// That is MS_DEMO_SOURCES=rtsp (rtspPlan below; needs the plugin's rtsp and
+// ffmpeg drivers and tests/lib/rtsp.mjs). The manifest format, the tests and
+// the check are the same for both.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +46,13 @@ export const DEMO_COLOURS = [
 ];
 /** The HD marker's colour (and the colour of a black/empty video). */
 export const MARKER = { colour: 'black', rgb: [0, 0, 0] };
+
+/** The colours a manifest's cameras show, plus the marker's black. */
+export function paletteOf(manifest) {
+	const seen = new Map();
+	for (const c of manifest.cameras) if (!seen.has(c.colour)) seen.set(c.colour, { colour: c.colour, rgb: c.rgb });
+	return [...seen.values(), MARKER];
+}
 
 /** Nearest named colour to an [r,g,b] sample: {colour, dist}. */
 export function classify(rgb, palette = [...DEMO_COLOURS, MARKER]) {
@@ -134,14 +142,39 @@ function startRtpCamera(cam, { fps = 15, gop = 30, logDir }) {
 	];
 }
 
+/* Colours of tests/lib/rtsp-camera.py's mounts, in mount order (ARGB there). */
+const RTSP_COLOURS = [
+	{ colour: 'red', rgb: [255, 0, 0] }, { colour: 'green', rgb: [0, 192, 0] }, { colour: 'blue', rgb: [0, 0, 255] },
+	{ colour: 'yellow', rgb: [255, 255, 0] }, { colour: 'magenta', rgb: [255, 0, 255] }, { colour: 'cyan', rgb: [0, 255, 255] },
+];
+
+/**
+ * The RTSP plan (MS_DEMO_SOURCES=rtsp): cameraN = rtsp://.../cameraN (the
+ * GStreamer test server, on demand), cameraN-360p and cameraN-720p = ffmpeg:
+ * variants of it (on demand too). The test server has six colours (they repeat
+ * from camera7) and no HD marker.
+ */
+export function rtspPlan({ count = 9, url, width = 640, height = 480 }) {
+	const plan = [];
+	const scaled = (h) => ({ width: Math.round((width * h) / height / 2) * 2, height: h });
+	for (let k = 1; k <= count; k++) {
+		const { colour, rgb } = RTSP_COLOURS[(k - 1) % RTSP_COLOURS.length];
+		const name = `camera${k}`;
+		plan.push({
+			name, colour, rgb,
+			streams: [
+				{ stream: name, source: url(name), width, height, role: 'native', hdMarker: false },
+				{ stream: `${name}-360p`, source: `ffmpeg:${name}#video=h264#height=360`, ...scaled(360), role: 'grid', quality: '360p', hdMarker: false },
+				{ stream: `${name}-720p`, source: `ffmpeg:${name}#video=h264#height=720`, ...scaled(720), role: 'hd', quality: '720p', hdMarker: false },
+			],
+		});
+	}
+	return plan;
+}
+
 /** Start the plan's sources; returns the child processes. Staggered so GOPs do not align. */
 async function startSources(plan, kind, { logDir, staggerMs }) {
-	if (kind !== 'rtp') {
-		// The RTSP test server (tests/lib/rtsp.mjs) is being written elsewhere:
-		// when it lands, start it here, and build the plan with cameraN =
-		// rtsp://..., cameraN-360p/-720p = ffmpeg:cameraN#video=h264#height=...
-		throw new Error(`MS_DEMO_SOURCES=${kind}: only rtp cameras are wired up so far`);
-	}
+	if (kind !== 'rtp') return []; // rtsp: started before the plan (it needs the server's port)
 	const children = [];
 	for (let i = 0; i < plan.length; i++) {
 		children.push(...startRtpCamera(plan[i], { logDir }));
@@ -159,7 +192,21 @@ async function startSources(plan, kind, { logDir, staggerMs }) {
  */
 export async function startDemoEnv(opts = {}) {
 	const kind = opts.sources || process.env.MS_DEMO_SOURCES || 'rtp';
-	const plan = camerasPlan({ count: opts.count || 9 });
+	let rtsp = null;
+	let plan;
+	if (kind === 'rtsp') {
+		const { startRtspServer } = await import('./rtsp.mjs');
+		const count = opts.count || 9;
+		fs.mkdirSync(OUTPUT, { recursive: true });
+		rtsp = await startRtspServer({ mounts: Array.from({ length: count }, (_, i) => `camera${i + 1}`), width: 640, height: 480,
+			logFile: path.join(OUTPUT, `rtsp-camera-${process.pid}.log`) });
+		plan = rtspPlan({ count, url: (m) => rtsp.url(m) });
+	} else if (kind === 'rtp') {
+		plan = camerasPlan({ count: opts.count || 9 });
+	} else {
+		throw new Error(`MS_DEMO_SOURCES=${kind}: rtp or rtsp`);
+	}
+	if (rtsp) opts.onChild?.(rtsp.child);
 	const janus = await startJanus({
 		name: opts.name || 'demo',
 		hostNetwork: !!opts.hostNetwork,
@@ -170,13 +217,14 @@ export async function startDemoEnv(opts = {}) {
 			general: { max_slots: 9, source_linger: opts.sourceLinger ?? 5, disconnect_grace: 10, events: false },
 			streams: streamsConfig(plan),
 		},
-	});
+	}).catch(async (e) => { await rtsp?.stop(); throw e; });
 	opts.onChild?.(janus.child);
 	let children = [];
 	try {
 		children = await startSources(plan, kind, { logDir: janus.outDir, staggerMs: opts.staggerMs ?? 220 });
 	} catch (e) {
 		await janus.stop();
+		await rtsp?.stop();
 		throw e;
 	}
 	for (const c of children) opts.onChild?.(c);
@@ -185,7 +233,9 @@ export async function startDemoEnv(opts = {}) {
 		janus, plan, manifest, children,
 		async stop() {
 			await Promise.all(children.map((c) => stopTracked(c, 3000)));
-			return janus.stop();
+			const res = await janus.stop();
+			await rtsp?.stop();
+			return res;
 		},
 	};
 }
@@ -224,7 +274,7 @@ async function cliUp(args) {
 		hostNetwork: args.includes('--host-network'),
 		wsPort: Number(argOf(args, '--ws-port', '8188')),
 		sourceLinger: Number(argOf(args, '--linger', '5')),
-		onChild: (c) => { pids.add(c.pid); writePids(); c.exited.then(() => { pids.delete(c.pid); if (!stopping) writePids(); }); },
+		onChild: (c) => { pids.add(c.pid); writePids(); c.once('exit', () => { pids.delete(c.pid); if (!stopping) writePids(); }); },
 	});
 	const manifest = { ...env.manifest, adminUrl: env.janus.adminUrl, adminSecret: env.janus.adminSecret, supervisor: process.pid };
 	fs.writeFileSync(path.join(state, 'demo.json'), JSON.stringify(manifest, null, 2), { mode: 0o600 });
