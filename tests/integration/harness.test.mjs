@@ -9,7 +9,8 @@ import path from 'node:path';
 import { startJanus, ECHOTEST_SO, netnsSkipReason, toLibconfig, OUTPUT } from '../lib/janus.mjs';
 import { openHandle, MsPeer, AdminClient } from '../lib/client.mjs';
 import { startCameras, stopCameras } from '../lib/cameras.mjs';
-import { nalTypes, packetResolution, seqDiff, tsDiff } from '../lib/h264.mjs';
+import { nalTypes, packetResolution, seqDiff, tsDiff, frameNumViolations } from '../lib/h264.mjs';
+import { checkSwitch } from '../lib/rtpcheck.mjs';
 import { stopAll } from '../lib/procs.mjs';
 
 const skip = netnsSkipReason() || (!fs.existsSync(ECHOTEST_SO) && 'echotest plugin not installed') || false;
@@ -91,7 +92,7 @@ describe('harness: ffmpeg cameras', { skip: netnsSkipReason() || false, timeout:
     const stats = {};
     const socks = ports.map((p) => {
       const s = dgram.createSocket('udp4');
-      stats[p] = { n: 0, res: new Set(), types: new Set(), pt: new Set(), seqOk: true, last: null };
+      stats[p] = { n: 0, res: new Set(), types: new Set(), pt: new Set(), seqOk: true, last: null, pk: [] };
       s.on('message', (m) => {
         const st = stats[p];
         st.n++;
@@ -100,6 +101,7 @@ describe('harness: ffmpeg cameras', { skip: netnsSkipReason() || false, timeout:
         if (st.last !== null && seqDiff(st.last, seq) !== 1) st.seqOk = false;
         st.last = seq;
         const pay = m.subarray(12);
+        st.pk.push({ seq, ts: m.readUInt32BE(4), marker: !!(m[1] & 0x80), ssrc: m.readUInt32BE(8), payload: Buffer.from(pay), at: Date.now() });
         for (const t of nalTypes(pay)) st.types.add(t);
         const r = packetResolution(pay);
         if (r) st.res.add(r);
@@ -109,7 +111,7 @@ describe('harness: ffmpeg cameras', { skip: netnsSkipReason() || false, timeout:
     });
     const cams = await startCameras(ports.map((port, i) => ({ name: `h${i}`, port })), { logDir: path.join(OUTPUT, 'harness-cameras') });
     try {
-      await new Promise((r) => setTimeout(r, 3000));
+      await new Promise((r) => setTimeout(r, 4500));
     } finally {
       await stopCameras(cams);
       socks.forEach((s) => s.close());
@@ -121,6 +123,29 @@ describe('harness: ffmpeg cameras', { skip: netnsSkipReason() || false, timeout:
       assert.ok(st.types.has(7) && st.types.has(8) && st.types.has(5), `SPS/PPS/IDR seen: ${[...st.types]}`);
       assert.deepEqual([...st.res], [`${cam.width}x${cam.height}`]);
       assert.ok(st.seqOk);
+      assert.deepEqual(frameNumViolations(st.pk), [], `camera ${cam.name}: frame_num continuous`);
     });
+
+    // The RTP checkers must be able to fail: splice camera B into camera A
+    // (1) at a P-frame of B (what a bad switch does), (2) at B's keyframe.
+    const [A, B] = [stats[cams[0].port].pk, stats[cams[1].port].pk];
+    let ia = Math.floor(A.length * 0.4);
+    while (!A[ia].marker) ia++;
+    let ib = Math.floor(B.length * 0.5);
+    while (!B[ib].marker || packetResolution(B[ib + 1].payload)) ib++; // next packet is a P-frame
+    const t0 = A[ia].at - 1;
+    const bad = [...A.slice(0, ia + 1), ...B.slice(ib + 1).map((p) => ({ ...p, at: Math.max(p.at, A[ia].at) }))];
+    assert.notDeepEqual(frameNumViolations(bad), [], 'a P-frame splice breaks frame_num');
+    const res = (c) => `${c.width}x${c.height}`;
+    // Mid-frame flip (old camera's last packet without the marker) is caught.
+    let ja = Math.floor(A.length * 0.4);
+    while (A[ja].marker) ja++;
+    const kb = B.findIndex((p, i) => i > 5 && packetResolution(p.payload));
+    const midFrame = [...A.slice(0, ja + 1), ...B.slice(kb).map((p) => ({ ...p, at: Math.max(p.at, A[ja].at) }))];
+    assert.throws(() => checkSwitch(midFrame, { from: res(cams[0]), to: res(cams[1]), sentAt: A[0].at, label: 'mid-frame' }), /marker/);
+    // A clean splice at B's keyframe after A's marker passes both checks.
+    const good = [...A.slice(0, ia + 1), ...B.slice(kb).map((p) => ({ ...p, at: Math.max(p.at, A[ia].at) }))];
+    checkSwitch(good, { from: res(cams[0]), to: res(cams[1]), sentAt: t0, label: 'clean splice' });
+    assert.deepEqual(frameNumViolations(good), []);
   });
 });

@@ -104,7 +104,7 @@ export function parseSps(nal) {
       for (let i = 0; i < (chromaFormat !== 3 ? 8 : 12); i++) if (r.bit()) skipScalingList(r, i < 6 ? 16 : 64);
     }
   }
-  r.ue(); // log2_max_frame_num_minus4
+  const log2MaxFrameNum = r.ue() + 4;
   const pocType = r.ue();
   if (pocType === 0) r.ue();
   else if (pocType === 1) {
@@ -127,7 +127,7 @@ export function parseSps(nal) {
   const cropUnitY = (chromaFormat === 0 ? 1 : subH) * (2 - frameMbsOnly);
   const width = wMbs * 16 - (cl + cr) * cropUnitX;
   const height = hMapUnits * 16 * (2 - frameMbsOnly) - (ct + cb) * cropUnitY;
-  return { profile, level, width, height };
+  return { profile, level, width, height, log2MaxFrameNum };
 }
 
 /** Resolution from the first SPS in a packet, or null. */
@@ -154,4 +154,73 @@ export function tsDiff(a, b) {
   let d = (b - a) >>> 0;
   if (d > 0x80000000) d -= 0x100000000;
   return d;
+}
+
+/** Every NAL unit (header byte included; FU-A: only the starting fragment,
+ * rebuilt) carried by one RTP payload. */
+export function nalUnits(payload) {
+  const t = payload[0] & 0x1f;
+  if (t >= 1 && t <= 23) return [payload];
+  if (t === 24) {
+    const out = [];
+    let i = 1;
+    while (i + 2 <= payload.length) {
+      const len = payload.readUInt16BE(i);
+      i += 2;
+      if (len === 0 || i + len > payload.length) break;
+      out.push(payload.subarray(i, i + len));
+      i += len;
+    }
+    return out;
+  }
+  if (t === 28 && payload.length > 2 && (payload[1] & 0x80)) {
+    const hdr = (payload[0] & 0xe0) | (payload[1] & 0x1f);
+    return [Buffer.concat([Buffer.from([hdr]), payload.subarray(2)])];
+  }
+  return [];
+}
+
+/** Slice header start: { firstMb, sliceType, ppsId, frameNum }. */
+export function parseSliceHeader(nal, log2MaxFrameNum) {
+  const r = new BitReader(unescapeRbsp(nal.subarray(1, Math.min(nal.length, 24))));
+  const firstMb = r.ue();
+  const sliceType = r.ue();
+  const ppsId = r.ue();
+  const frameNum = r.bits(log2MaxFrameNum);
+  return { firstMb, sliceType, ppsId, frameNum };
+}
+
+/**
+ * Decodability check of an H264 RTP capture: walking the frames in order,
+ * frame_num must be 0 on an IDR and +1 (mod MaxFrameNum) on every other
+ * frame (x264 baseline without B-frames: every frame is a reference). A
+ * splice that lets P-frames follow a foreign reference breaks this. Returns
+ * a list of violations (strings); frames before the first IDR are skipped.
+ */
+export function frameNumViolations(packets) {
+  const out = [];
+  let log2 = null;
+  let prev = null; // frame_num of the previous frame, null before the first IDR
+  packets.forEach((p, i) => {
+    for (const nal of nalUnits(p.payload)) {
+      const t = nal[0] & 0x1f;
+      if (t === 7) {
+        try { log2 = parseSps(nal).log2MaxFrameNum; } catch { /* ignore */ }
+        continue;
+      }
+      if ((t !== 1 && t !== 5) || log2 === null) continue;
+      let sh;
+      try { sh = parseSliceHeader(nal, log2); } catch { continue; }
+      if (sh.firstMb !== 0) continue; // not the first slice of a frame
+      if (t === 5) {
+        if (sh.frameNum !== 0) out.push(`packet ${i}: IDR with frame_num ${sh.frameNum}`);
+        prev = 0;
+      } else if (prev !== null) {
+        const want = (prev + 1) % (2 ** log2);
+        if (sh.frameNum !== want) out.push(`packet ${i} (seq ${p.seq}): frame_num ${sh.frameNum}, expected ${want}`);
+        prev = sh.frameNum;
+      }
+    }
+  });
+  return out;
 }
