@@ -47,7 +47,7 @@ while [ $# -gt 0 ]; do
 		--no-build) build=0; shift ;;
 		--check) check=1; shift ;;
 		--inner-check) inner=1; shift ;;   # internal: the --check run inside the namespace
-		-h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+		-h|--help) sed -n '2,26p' "$0"; exit 0 ;;
 		*) echo "demo.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -113,9 +113,8 @@ if [ -z "$janus" ]; then
 fi
 # ------------------------------------------------------------------------------
 
-q="janus=$(node -e 'process.stdout.write(encodeURIComponent(process.argv[1]))' "$janus")&layout=3x3"
-page="http://$public_host:$port/?$q"
-node "$here/serve.mjs" --port "$port" --host "$host" >&2 &
+page="http://$public_host:$port/?janus=$janus&layout=3x3"
+node "$here/serve.mjs" --port "$port" --host "$host" > /dev/null &
 server=$!
 # Wait until the page is served.
 for _ in $(seq 1 50); do
@@ -134,7 +133,7 @@ fi
 echo
 echo "  Camera wall:  $page"
 if [ "$public_host" != 127.0.0.1 ]; then
-	echo "  (on this machine: http://127.0.0.1:$port/?janus=$(node -e 'process.stdout.write(encodeURIComponent(process.argv[1]))' "ws://127.0.0.1:$ws_port")&layout=3x3)"
+	echo "  (on this machine: http://127.0.0.1:$port/?janus=ws://127.0.0.1:$ws_port&layout=3x3)"
 fi
 echo "  Janus WebSocket: $janus   (Ctrl-C stops everything)"
 echo

@@ -14,6 +14,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { pluginSkipReason, freeTcpPort, REPO, OUTPUT } from '../lib/janus.mjs';
 import { startDemoEnv } from '../lib/demo-env.mjs';
 import { spawnTracked, stopTracked, stopAll } from '../lib/procs.mjs';
@@ -41,6 +42,15 @@ describe('camera wall in headless Chromium', { skip, timeout: 240000 }, () => {
 	const evalClient = (fn, arg) => page.evaluate(fn, arg);
 
 	before(async () => {
+		// The page loads the browser bundle of js-client (not in git: built by
+		// html/demo.sh). Build it here if its dependencies are installed (offline).
+		const bundle = path.join(REPO, 'js-client', 'dist', 'browser', 'multistream-client.js');
+		if (!fs.existsSync(bundle)) {
+			assert.ok(fs.existsSync(path.join(REPO, 'js-client', 'node_modules')),
+				'js-client is not built and its node_modules are missing: run (cd js-client && npm ci && npm run build), or bash html/demo.sh --check');
+			const r = spawnSync('npm', ['run', 'build'], { cwd: path.join(REPO, 'js-client'), timeout: 120000, encoding: 'utf8' });
+			assert.equal(r.status, 0, `npm run build in js-client failed:\n${r.stdout}\n${r.stderr}`);
+		}
 		env = await startDemoEnv({ name: 'e2e-wall', sourceLinger: LINGER_S, sessionTimeout: 10 });
 		manifest = env.manifest;
 		logFile = path.join(env.janus.outDir, 'browser.log');
@@ -48,8 +58,8 @@ describe('camera wall in headless Chromium', { skip, timeout: 240000 }, () => {
 		server = spawnTracked('serve.mjs', 'node', [path.join(REPO, 'html', 'serve.mjs'), '--port', String(port), '--host', '127.0.0.1'],
 			{ logFile: path.join(env.janus.outDir, 'serve.log') });
 		await waitFor(async () => fetch(`http://127.0.0.1:${port}/`).then((r) => r.ok, () => false), { timeoutMs: 5000, what: 'serve.mjs' });
-		const bundle = await fetch(`http://127.0.0.1:${port}/client/multistream-client.js`);
-		assert.equal(bundle.status, 200, 'js-client browser bundle served (build js-client first: npm run build)');
+		const served = await fetch(`http://127.0.0.1:${port}/client/multistream-client.js`);
+		assert.equal(served.status, 200, 'js-client browser bundle served');
 		admin = await new AdminClient(env.janus.adminUrl, env.janus.adminSecret).connect();
 		browser = await launchChromium();
 		context = await browser.newContext({ viewport: { width: 1280, height: 860 } });

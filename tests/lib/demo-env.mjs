@@ -278,7 +278,8 @@ async function cliUp(args) {
 	});
 	const manifest = { ...env.manifest, adminUrl: env.janus.adminUrl, adminSecret: env.janus.adminSecret, supervisor: process.pid };
 	fs.writeFileSync(path.join(state, 'demo.json'), JSON.stringify(manifest, null, 2), { mode: 0o600 });
-	console.log(`demo-env: Janus ${env.janus.info?.version_string || ''} up in ${env.janus.startMs} ms, ${env.children.length} camera processes ` +
+	const cams = manifest.sources === 'rtsp' ? 'an RTSP server' : `${env.children.length} camera processes`;
+	console.log(`demo-env: Janus ${env.janus.info?.version_string || ''} up in ${env.janus.startMs} ms, ${cams} ` +
 		`(${Object.keys(manifest.streams).length} streams, sources ${manifest.sources}), logs in ${env.janus.outDir}, ready after ${Date.now() - t0} ms`);
 	console.log(`READY ${env.janus.wsUrl}`);
 	// If Janus dies, there is no demo: stop the cameras and say so.
