@@ -76,8 +76,9 @@ if [ "${1:-}" = "--inner" ]; then
 fi
 
 # ---------------------------------------------------------------------------
-rm -rf "$OUT"
 mkdir -p "$OUT"
+# Others (bench, demos, parallel runs) write here too: remove only our own files.
+rm -f "$OUT/setup.log" "$OUT/make-check.log" "$OUT/node-totals.txt" "$OUT"/integration_*.log "$OUT"/integration_*.tap "$OUT"/e2e_*.log "$OUT"/e2e_*.tap
 pass=0 fail=0 skipped=0
 t0=$(date +%s)
 
