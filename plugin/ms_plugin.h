@@ -7,7 +7,13 @@
  *     -> ms_source.mutex -> ms_slot.mutex
  * A source's thread holds its source mutex while it delivers a packet and
  * takes each consumer slot's mutex inside it. Nobody takes a source mutex
- * while holding a slot mutex, nor two source mutexes at once. */
+ * while holding a slot mutex.
+ * Two source mutexes nest only child before parent: starting an ffmpeg:
+ * variant runs with the variant's mutex held and takes its parent's (the
+ * variant becomes a consumer of the parent). Never parent before child: a
+ * parent delivering to a variant (consumer callbacks, parent mutex held)
+ * must not take the variant's mutex. Variant chains nest the same way;
+ * parent loops are rejected at load (ms_source.c). */
 #ifndef MS_PLUGIN_H
 #define MS_PLUGIN_H
 

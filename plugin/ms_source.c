@@ -27,7 +27,9 @@ struct ms_source {
 	gint64 last_packet;
 	gint64 idle_since;		/* last consumer left (0: has consumers) */
 	gint64 retry_at;		/* next start attempt after a failure */
-	guint failures;
+	guint failures;			/* consecutive failures (backoff step) */
+	guint restarts;			/* restarts after failures, for status */
+	volatile gint failed;		/* set by the driver (any thread, no lock) */
 };
 
 static GHashTable *sources;		/* name -> ms_source, plugin lifetime */
@@ -46,6 +48,10 @@ static const ms_source_driver *driver_for(ms_source_kind kind)
 	switch(kind) {
 		case MS_SOURCE_RTP:
 			return &ms_source_rtp_driver;
+		case MS_SOURCE_RTSP:
+			return &ms_source_rtsp_driver;
+		case MS_SOURCE_FFMPEG:
+			return &ms_source_ffmpeg_driver;
 		default:
 			return NULL;
 	}
@@ -72,10 +78,20 @@ void ms_sources_init(void)
 	order = g_ptr_array_new();
 }
 
+static void stop_locked(ms_source *src);
+
 void ms_sources_destroy(void)
 {
 	if(sources == NULL)
 		return;
+	/* Stop everything before freeing anything: a variant's stop unbinds it
+	 * from its parent, which must still exist then */
+	for(guint i = 0; order && i < order->len; i++) {
+		ms_source *src = g_ptr_array_index(order, i);
+		g_mutex_lock(&src->mutex);
+		stop_locked(src);
+		g_mutex_unlock(&src->mutex);
+	}
 	g_mutex_lock(&registry_mutex);
 	g_ptr_array_free(order, TRUE);
 	order = NULL;
@@ -111,6 +127,17 @@ gboolean ms_sources_add(const char *name, ms_spec *spec, gboolean preload, char 
 	return TRUE;
 }
 
+/* After a failure: when to try again (1 s, 2 s, 5 s, then every 10 s);
+ * source mutex held. Returns the delay in seconds. */
+static guint schedule_retry(ms_source *src, gint64 now)
+{
+	static const guint backoff[] = MS_SOURCE_BACKOFF;
+	guint i = MIN(src->failures, G_N_ELEMENTS(backoff) - 1);
+	src->failures++;
+	src->retry_at = now + (gint64)backoff[i] * G_USEC_PER_SEC;
+	return backoff[i];
+}
+
 /* Start the running part; source mutex held. */
 static void start_locked(ms_source *src, gint64 now)
 {
@@ -118,13 +145,11 @@ static void start_locked(ms_source *src, gint64 now)
 		return;
 	if(src->retry_at > now)
 		return;
+	g_atomic_int_set(&src->failed, 0);
 	if(!src->driver->start(src)) {
-		guint backoff[] = { 1, 2, 5, 10 };
-		guint i = MIN(src->failures, G_N_ELEMENTS(backoff) - 1);
-		src->failures++;
-		src->retry_at = now + (gint64)backoff[i] * G_USEC_PER_SEC;
+		guint delay = schedule_retry(src, now);
 		src->state = MS_SRC_OFFLINE;
-		JANUS_LOG(LOG_WARN, MS_TAG "Stream %s failed to start, retry in %us\n", src->name, backoff[i]);
+		JANUS_LOG(LOG_WARN, MS_TAG "Stream %s failed to start, retry in %us\n", src->name, delay);
 		return;
 	}
 	src->running = TRUE;
@@ -152,9 +177,40 @@ static void stop_locked(ms_source *src)
 	JANUS_LOG(LOG_INFO, MS_TAG "Stream %s stopped\n", src->name);
 }
 
+/* A variant's parent chain must exist and not loop (a loop would nest
+ * source mutexes in a cycle); registry not yet shared. */
+static gboolean variant_ok(ms_source *src)
+{
+	ms_source *cur = src;
+	for(guint hops = 0; cur->spec->kind == MS_SOURCE_FFMPEG; hops++) {
+		ms_source *parent = g_hash_table_lookup(sources, cur->spec->parent);
+		if(parent == NULL) {
+			JANUS_LOG(LOG_ERR, MS_TAG "Stream '%s' skipped: its source '%s' is not configured\n",
+				src->name, cur->spec->parent);
+			return FALSE;
+		}
+		if(parent == src || hops > order->len) {
+			JANUS_LOG(LOG_ERR, MS_TAG "Stream '%s' skipped: its sources form a loop\n", src->name);
+			return FALSE;
+		}
+		cur = parent;
+	}
+	return TRUE;
+}
+
 void ms_sources_start(void)
 {
 	gint64 now = g_get_monotonic_time();
+	for(guint i = 0; i < order->len; i++) {
+		ms_source *src = g_ptr_array_index(order, i);
+		if(src->spec->kind == MS_SOURCE_FFMPEG && !variant_ok(src)) {
+			g_mutex_lock(&registry_mutex);
+			g_ptr_array_remove_index(order, i);
+			g_hash_table_remove(sources, src->name);
+			g_mutex_unlock(&registry_mutex);
+			i--;
+		}
+	}
 	for(guint i = 0; i < order->len; i++) {
 		ms_source *src = g_ptr_array_index(order, i);
 		char *parent = NULL, *quality = NULL;
@@ -248,6 +304,7 @@ json_t *ms_sources_status(void)
 		json_object_set_new(e, "state", json_string(ms_source_state_name(src->state)));
 		json_object_set_new(e, "consumers", json_integer(src->consumers->len));
 		json_object_set_new(e, "running", json_boolean(src->running));
+		json_object_set_new(e, "restarts", json_integer(src->restarts));
 		json_object_set_new(e, "gop_packets", json_integer(ms_gop_count(src->gop)));
 		json_object_set_new(e, "gop_bytes", json_integer(ms_gop_bytes(src->gop)));
 		json_array_append_new(list, e);
@@ -333,11 +390,57 @@ void ms_source_deliver(ms_source *src, const guint8 *pkt, gsize len)
 	g_mutex_unlock(&src->mutex);
 }
 
+void ms_source_driver_failed(ms_source *src)
+{
+	g_atomic_int_set(&src->failed, 1);
+}
+
+/* A running supervised source that has been silent too long (while its
+ * input, if it has one, flows); source mutex held. */
+static gboolean stalled(ms_source *src, gint64 now)
+{
+	if(!src->driver->supervised)
+		return FALSE;
+	gint64 stall = (gint64)MAX(MS_SOURCE_STALL_MIN, 3 * ms_config.source_timeout) * G_USEC_PER_SEC;
+	gint64 last = MAX(src->last_packet, src->started_at);
+	if(src->driver->upstream_since != NULL) {
+		gint64 up = src->driver->upstream_since(src);
+		if(up == 0)
+			return FALSE;
+		last = MAX(last, up);
+	}
+	return now - last > stall;
+}
+
+/* The running part failed or stalled: stop it, report offline, restart it
+ * later with backoff (tick_one); source mutex held. */
+static void restart_later(ms_source *src, gint64 now, const char *why)
+{
+	gboolean was_offline = (src->state == MS_SRC_OFFLINE);
+	stop_locked(src);
+	guint delay = schedule_retry(src, now);
+	src->restarts++;
+	src->state = MS_SRC_OFFLINE;
+	JANUS_LOG(LOG_WARN, MS_TAG "Stream %s %s: restart in %us\n", src->name, why, delay);
+	if(!was_offline)
+		notify_state(src, MS_SRC_OFFLINE);
+}
+
 /* One source's housekeeping; source mutex held. */
 static void tick_one(ms_source *src, gint64 now)
 {
 	gint64 timeout = (gint64)ms_config.source_timeout * G_USEC_PER_SEC;
 	gboolean wanted = src->consumers->len > 0 || src->preload || src->driver->always_on;
+	if(src->stopping)
+		return;
+	if(src->running && wanted && g_atomic_int_get(&src->failed)) {
+		restart_later(src, now, "failed (process exited)");
+		return;
+	}
+	if(src->running && wanted && stalled(src, now)) {
+		restart_later(src, now, "stalled (no packets)");
+		return;
+	}
 	if(!src->running) {
 		if(wanted)
 			start_locked(src, now);
@@ -349,6 +452,9 @@ static void tick_one(ms_source *src, gint64 now)
 		return;
 	}
 	gint64 last = MAX(src->last_packet, src->started_at);
+	/* A process needs a moment to reach a camera before it is late */
+	if(src->state == MS_SRC_STARTING && src->driver->supervised)
+		timeout = MAX(timeout, (gint64)MS_SOURCE_START_GRACE * G_USEC_PER_SEC);
 	if(src->state != MS_SRC_OFFLINE && (src->consumers->len > 0 || src->state == MS_SRC_ACTIVE) &&
 			now - last > timeout) {
 		src->state = MS_SRC_OFFLINE;

@@ -38,14 +38,29 @@ struct ms_consumer {
 	void *ctx;
 };
 
-/* A source kind's running part. */
+/* A source kind's running part. start runs with the source mutex held;
+ * stop runs with it released (never concurrently with start). */
 typedef struct ms_source_driver {
 	const char *kind;
 	gboolean always_on;			/* start at load, never stop (rtp://) */
+	gboolean supervised;			/* restart (with backoff) when silent too long */
 	gboolean (*start)(ms_source *src);	/* FALSE: could not start (retry later) */
 	void (*stop)(ms_source *src);		/* joins threads, reaps processes */
 	void (*keyframe)(ms_source *src);	/* ask upstream for a keyframe (may be NULL) */
+	/* Supervised sources fed by another source: since when (monotonic us)
+	 * that input has been flowing, 0 while it is down (silence is then not
+	 * the driver's fault). NULL: the input is always there. Called with
+	 * the source mutex held. */
+	gint64 (*upstream_since)(ms_source *src);
 } ms_source_driver;
+
+/* Restart backoff after failures, in seconds (the last one repeats). */
+#define MS_SOURCE_BACKOFF { 1, 2, 5, 10 }
+/* A supervised source may take this long (s) to deliver its first packet
+ * before it is reported offline (when source_timeout is shorter). */
+#define MS_SOURCE_START_GRACE 5
+/* A supervised source silent this long (seconds, at least) is restarted. */
+#define MS_SOURCE_STALL_MIN 10
 
 /* Registry (plugin lifetime). */
 void ms_sources_init(void);
@@ -83,6 +98,10 @@ ms_gop *ms_source_gop_locked(ms_source *src);
 
 /* For drivers: hand one received RTP packet to the source. */
 void ms_source_deliver(ms_source *src, const guint8 *pkt, gsize len);
+/* For drivers, from any thread and without the source mutex: the running
+ * part failed (its process exited); the housekeeping tick stops it, reports
+ * the source offline and restarts it with backoff. */
+void ms_source_driver_failed(ms_source *src);
 /* For drivers: private data and spec. */
 void *ms_source_driver_data(ms_source *src);
 void ms_source_set_driver_data(ms_source *src, void *data);
@@ -90,5 +109,7 @@ const ms_spec *ms_source_spec(const ms_source *src);
 
 /* Drivers. */
 extern const ms_source_driver ms_source_rtp_driver;
+extern const ms_source_driver ms_source_rtsp_driver;	/* ms_source_ffmpeg.c */
+extern const ms_source_driver ms_source_ffmpeg_driver;	/* ms_source_ffmpeg.c */
 
 #endif

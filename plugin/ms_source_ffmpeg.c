@@ -1,0 +1,557 @@
+/* ms_source_ffmpeg.c: the two ffmpeg-backed drivers (docs/sources.md).
+ *
+ * rtsp://  ffmpeg pulls the camera and stream-copies its H264 as RTP to a
+ *          UDP socket we bound on 127.0.0.1 (port 0); a thread hands every
+ *          packet to the source, as the rtp:// driver does.
+ * ffmpeg:  a variant is a consumer of its parent source: the parent's
+ *          packets are forwarded (sendto, no allocation) to a local port
+ *          where an ffmpeg transcoder reads them through a small SDP file
+ *          and sends libx264 RTP back to the variant's own socket. The
+ *          camera is pulled once however many variants exist.
+ *
+ * Locks: the consumer callbacks run on the parent's thread with the
+ * PARENT's mutex held and never take the variant's mutex. start runs with
+ * the variant's mutex held and takes the parent's (ms_source_add_consumer):
+ * child before parent, as ms_plugin.h allows. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include "ms_plugin.h"
+#include "ms_source.h"
+#include "ms_proc.h"
+#include "ms_rtp.h"
+
+#define FF_PKT_SIZE 1200		/* RTP packets ffmpeg sends us (fit SRTP in an MTU) */
+#define FF_PRIME_WAIT_US (3 * G_USEC_PER_SEC)
+
+typedef struct ff_source {
+	ms_source *src;
+	int fd, rtcp_fd;		/* where ffmpeg sends RTP (port, port + 1) */
+	int port;
+	volatile gint stop;
+	GThread *thread;
+	ms_proc *proc;
+	/* Variant only */
+	ms_source *parent;
+	ms_consumer consumer;
+	int fwd_fd;			/* forwards the parent's RTP to ffmpeg */
+	struct sockaddr_in fwd_to;
+	int in_port;
+	char *sdp_path;
+	volatile gint primed;		/* forwarding live packets */
+	volatile gint upstream_s;	/* parent flowing since (monotonic s + 1), 0: down */
+	/* Continuity of the forwarded stream (parent's thread only) */
+	gboolean have_in;
+	guint32 in_ssrc, out_ssrc, ts_off, last_ts;
+	guint16 seq_off, last_seq;
+} ff_source;
+
+/* Bind 127.0.0.1 on an even port and the next one (RTP and RTCP). */
+static int bind_pair(int *rtp_fd, int *rtcp_fd)
+{
+	for(int attempt = 0; attempt < 32; attempt++) {
+		int a = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		int b = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		struct sockaddr_in sin = { .sin_family = AF_INET };
+		socklen_t slen = sizeof(sin);
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		int port = -1;
+		if(a >= 0 && b >= 0 && bind(a, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+				getsockname(a, (struct sockaddr *)&sin, &slen) == 0) {
+			port = ntohs(sin.sin_port);
+			sin.sin_port = htons((guint16)(port + 1));
+			if(port % 2 != 0 || port >= 65535 || bind(b, (struct sockaddr *)&sin, sizeof(sin)) != 0)
+				port = -1;
+		}
+		if(port > 0) {
+			int rcvbuf = 4 * 1024 * 1024;
+			setsockopt(a, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+			*rtp_fd = a;
+			*rtcp_fd = b;
+			return port;
+		}
+		if(a >= 0)
+			close(a);
+		if(b >= 0)
+			close(b);
+	}
+	return -1;
+}
+
+/* Has someone (ffmpeg) bound 127.0.0.1:port for UDP in our namespace? */
+static gboolean udp_port_bound(int port)
+{
+	FILE *f = fopen("/proc/self/net/udp", "r");
+	if(f == NULL)
+		return TRUE;
+	char line[256], want[16];
+	g_snprintf(want, sizeof(want), ":%04X ", port);
+	gboolean found = FALSE;
+	while(!found && fgets(line, sizeof(line), f) != NULL) {
+		/* "  sl  local_address rem_address ...": local is the 2nd field */
+		char *local = strchr(line, ':');
+		local = local ? strchr(local + 1, ':') : NULL;
+		if(local != NULL && strncmp(local, want, strlen(want)) == 0)
+			found = TRUE;
+	}
+	fclose(f);
+	return found;
+}
+
+/* Forward one parent packet to the transcoder, keeping one SSRC and
+ * continuous numbering across parent restarts (ffmpeg's RTP demuxer would
+ * stall on a new SSRC or a sequence jump). Parent's thread, its mutex held. */
+static void forward(ff_source *f, const guint8 *pkt, gsize len)
+{
+	guint8 buf[MS_RTP_MAX_PACKET];
+	if(len < 12 || len > sizeof(buf))
+		return;
+	memcpy(buf, pkt, len);
+	guint32 ssrc = ((guint32)buf[8] << 24) | ((guint32)buf[9] << 16) | ((guint32)buf[10] << 8) | buf[11];
+	guint16 seq = (guint16)((buf[2] << 8) | buf[3]);
+	guint32 ts = ((guint32)buf[4] << 24) | ((guint32)buf[5] << 16) | ((guint32)buf[6] << 8) | buf[7];
+	gint16 jump = (gint16)(guint16)(seq + f->seq_off - f->last_seq);
+	if(!f->have_in) {
+		f->have_in = TRUE;
+		f->in_ssrc = ssrc;
+	} else if(ssrc != f->in_ssrc || jump > 500 || jump < -500) {
+		/* A new upstream run: continue right after what we sent */
+		f->in_ssrc = ssrc;
+		f->seq_off = (guint16)(f->last_seq + 1 - seq);
+		f->ts_off = f->last_ts + 3000 - ts;
+	}
+	f->last_seq = (guint16)(seq + f->seq_off);
+	f->last_ts = ts + f->ts_off;
+	buf[2] = f->last_seq >> 8;
+	buf[3] = f->last_seq & 0xff;
+	buf[4] = f->last_ts >> 24;
+	buf[5] = (f->last_ts >> 16) & 0xff;
+	buf[6] = (f->last_ts >> 8) & 0xff;
+	buf[7] = f->last_ts & 0xff;
+	buf[8] = f->out_ssrc >> 24;
+	buf[9] = (f->out_ssrc >> 16) & 0xff;
+	buf[10] = (f->out_ssrc >> 8) & 0xff;
+	buf[11] = f->out_ssrc & 0xff;
+	sendto(f->fwd_fd, buf, len, MSG_DONTWAIT, (struct sockaddr *)&f->fwd_to, sizeof(f->fwd_to));
+}
+
+static void parent_rtp(ms_consumer *c, ms_source *parent, const guint8 *pkt, gsize len, guint flags, gint64 now)
+{
+	ff_source *f = c->ctx;
+	if(g_atomic_int_get(&f->upstream_s) == 0)
+		g_atomic_int_set(&f->upstream_s, (gint)(now / G_USEC_PER_SEC) + 1);
+	if(g_atomic_int_get(&f->primed))
+		forward(f, pkt, len);
+}
+
+static void parent_state(ms_consumer *c, ms_source *parent, ms_source_state st)
+{
+	ff_source *f = c->ctx;
+	if(st == MS_SRC_OFFLINE)
+		g_atomic_int_set(&f->upstream_s, 0);
+}
+
+static const ms_consumer_ops parent_ops = {
+	.rtp = parent_rtp,
+	.state = parent_state,
+};
+
+/* Replay the parent's GOP cache, then let live packets through; parent's
+ * mutex held, so nothing is lost or reordered in between. */
+static void prime_locked(ms_source *parent, ms_gop *gop, void *data)
+{
+	ff_source *f = data;
+	if(ms_gop_ready(gop, g_get_monotonic_time(), ms_config.gop_cache_age)) {
+		guint n = ms_gop_count(gop);
+		for(guint i = 0; i < n; i++) {
+			gsize len = 0;
+			const guint8 *pkt = ms_gop_packet(gop, i, &len);
+			if(pkt != NULL)
+				forward(f, pkt, len);
+		}
+	}
+	g_atomic_int_set(&f->primed, 1);
+}
+
+/* Receives ffmpeg's RTP; for a variant, first primes the transcoder once
+ * it listens. Takes the parent's mutex (priming) with no mutex held. */
+static gpointer listen_thread(gpointer data)
+{
+	ff_source *f = data;
+	guint8 buf[MS_RTP_MAX_PACKET + 100];
+	struct pollfd pfd[2] = { { .fd = f->fd, .events = POLLIN }, { .fd = f->rtcp_fd, .events = POLLIN } };
+	gint64 prime_until = g_get_monotonic_time() + FF_PRIME_WAIT_US;
+	while(!g_atomic_int_get(&f->stop)) {
+		if(f->parent != NULL && !g_atomic_int_get(&f->primed) &&
+				(udp_port_bound(f->in_port) || g_get_monotonic_time() > prime_until))
+			ms_source_with_gop(f->parent, prime_locked, f);
+		int r = poll(pfd, 2, g_atomic_int_get(&f->primed) || f->parent == NULL ? 200 : 20);
+		if(r <= 0)
+			continue;
+		if(pfd[1].revents & POLLIN)
+			(void)recv(f->rtcp_fd, buf, sizeof(buf), 0);	/* ffmpeg's RTCP: not used */
+		if(!(pfd[0].revents & POLLIN))
+			continue;
+		ssize_t n = recv(f->fd, buf, sizeof(buf), 0);
+		if(n <= 0 || n > MS_RTP_MAX_PACKET)
+			continue;
+		ms_source_deliver(f->src, buf, (gsize)n);
+	}
+	return NULL;
+}
+
+static void on_proc_exit(void *ctx, int status)
+{
+	ms_source_driver_failed(ctx);
+}
+
+/* The password of a URL, raw and percent-decoded, to keep out of logs. */
+static char **url_secrets(const char *url)
+{
+	GPtrArray *out = g_ptr_array_new();
+	const char *auth = url ? strstr(url, "://") : NULL;
+	if(auth != NULL) {
+		auth += 3;
+		const char *end = auth + strcspn(auth, "/?#");
+		const char *at = NULL;
+		for(const char *p = auth; p < end; p++)
+			if(*p == '@')
+				at = p;
+		const char *colon = at ? memchr(auth, ':', at - auth) : NULL;
+		if(colon != NULL && at > colon + 1) {
+			char *raw = g_strndup(colon + 1, at - colon - 1);
+			char *plain = g_uri_unescape_string(raw, NULL);
+			g_ptr_array_add(out, raw);
+			if(plain != NULL && strcmp(plain, raw) != 0)
+				g_ptr_array_add(out, plain);
+			else
+				g_free(plain);
+		}
+	}
+	g_ptr_array_add(out, NULL);
+	return (char **)g_ptr_array_free(out, FALSE);
+}
+
+static ms_proc *spawn(ff_source *f, GPtrArray *args, const char *url)
+{
+	g_ptr_array_add(args, NULL);
+	char **argv = (char **)args->pdata;
+	char **secrets = url_secrets(url);
+	char *shown = ms_proc_argv_string(argv, secrets);
+	JANUS_LOG(LOG_INFO, MS_TAG "Stream %s: %s\n", ms_source_name(f->src), shown);
+	g_free(shown);
+	ms_proc_opts opts = {
+		.label = ms_source_name(f->src),
+		.argv = argv,
+		.secrets = secrets,
+		.on_exit = on_proc_exit,
+		.ctx = f->src,
+	};
+	ms_proc *p = ms_proc_start(&opts);
+	g_strfreev(secrets);
+	return p;
+}
+
+static void add(GPtrArray *args, const char *arg)
+{
+	g_ptr_array_add(args, g_strdup(arg));
+}
+
+static void add_output(GPtrArray *args, int port)
+{
+	add(args, "-f");
+	add(args, "rtp");
+	add(args, "-payload_type");
+	add(args, "96");
+	g_ptr_array_add(args, g_strdup_printf("rtp://127.0.0.1:%d?pkt_size=%d", port, FF_PKT_SIZE));
+}
+
+static GPtrArray *base_args(void)
+{
+	GPtrArray *args = g_ptr_array_new_with_free_func(g_free);
+	add(args, ms_config.ffmpeg);
+	add(args, "-hide_banner");
+	add(args, "-nostdin");
+	add(args, "-nostats");
+	add(args, "-loglevel");
+	add(args, "warning");
+	return args;
+}
+
+static void ff_free(ff_source *f)
+{
+	if(f->fd >= 0)
+		close(f->fd);
+	if(f->rtcp_fd >= 0)
+		close(f->rtcp_fd);
+	if(f->fwd_fd >= 0)
+		close(f->fwd_fd);
+	if(f->sdp_path != NULL) {
+		unlink(f->sdp_path);
+		g_free(f->sdp_path);
+	}
+	g_free(f);
+}
+
+static ff_source *ff_new(ms_source *src)
+{
+	ff_source *f = g_new0(ff_source, 1);
+	f->src = src;
+	f->rtcp_fd = -1;
+	f->fwd_fd = -1;
+	f->port = bind_pair(&f->fd, &f->rtcp_fd);
+	if(f->port < 0) {
+		JANUS_LOG(LOG_ERR, MS_TAG "Stream %s: no local UDP port: %s\n", ms_source_name(src), g_strerror(errno));
+		f->fd = -1;
+		ff_free(f);
+		return NULL;
+	}
+	return f;
+}
+
+static gboolean start_thread(ff_source *f)
+{
+	GError *err = NULL;
+	char *tname = g_strdup_printf("ms-ff-%d", f->port);
+	f->thread = g_thread_try_new(tname, listen_thread, f, &err);
+	g_free(tname);
+	if(f->thread == NULL) {
+		JANUS_LOG(LOG_ERR, MS_TAG "Stream %s: no thread: %s\n", ms_source_name(f->src), err ? err->message : "?");
+		g_clear_error(&err);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* Stop what started; the source mutex is released (ms_source.c). */
+static void ff_stop(ms_source *src)
+{
+	ff_source *f = ms_source_driver_data(src);
+	if(f == NULL)
+		return;
+	/* The process first, while its input still flows: ffmpeg only notices
+	 * SIGTERM between packets */
+	ms_proc_stop(f->proc);
+	if(f->parent != NULL)
+		ms_source_remove_consumer(f->parent, &f->consumer);
+	if(f->thread != NULL) {
+		g_atomic_int_set(&f->stop, 1);
+		g_thread_join(f->thread);
+	}
+	ff_free(f);
+	ms_source_set_driver_data(src, NULL);
+}
+
+/* --- rtsp:// ------------------------------------------------------------ */
+
+static gboolean rtsp_start(ms_source *src)
+{
+	const ms_spec *spec = ms_source_spec(src);
+	ff_source *f = ff_new(src);
+	if(f == NULL)
+		return FALSE;
+	GPtrArray *args = base_args();
+	add(args, "-rtsp_transport");
+	add(args, spec->rtsp_udp ? "udp" : "tcp");
+	add(args, "-timeout");			/* socket I/O timeout (us): a dead camera ends ffmpeg */
+	add(args, "5000000");
+	/* Start fast: the camera's SDP has what stream copy needs, and the frame
+	 * rate estimate would read ~2 s of video first. No -fflags nobuffer: it
+	 * drops the packets read while probing, the first keyframe with them */
+	add(args, "-analyzeduration");
+	add(args, "500000");
+	add(args, "-fpsprobesize");
+	add(args, "0");
+	add(args, "-i");
+	add(args, spec->url);
+	add(args, "-map");
+	add(args, "0:v:0");
+	add(args, "-an");
+	add(args, "-sn");
+	add(args, "-dn");
+	add(args, "-c:v");
+	add(args, "copy");
+	add(args, "-bsf:v");			/* SPS/PPS (from the camera's SDP) before every keyframe */
+	add(args, "dump_extra");
+	add_output(args, f->port);
+	f->proc = spawn(f, args, spec->url);
+	g_ptr_array_free(args, TRUE);
+	if(f->proc == NULL || !start_thread(f)) {
+		ms_proc_stop(f->proc);
+		ff_free(f);
+		return FALSE;
+	}
+	ms_source_set_driver_data(src, f);
+	return TRUE;
+}
+
+const ms_source_driver ms_source_rtsp_driver = {
+	.kind = "rtsp",
+	.always_on = FALSE,
+	.supervised = TRUE,
+	.start = rtsp_start,
+	.stop = ff_stop,
+	.keyframe = NULL,		/* no reliable way to ask a camera through ffmpeg */
+	.upstream_since = NULL,
+};
+
+/* --- ffmpeg: variants ----------------------------------------------------- */
+
+/* A free even UDP port (and the next) on 127.0.0.1 for ffmpeg to bind. */
+static int reserve_port(void)
+{
+	int a = -1, b = -1;
+	int port = bind_pair(&a, &b);
+	if(port > 0) {
+		close(a);
+		close(b);
+	}
+	return port;
+}
+
+static char *write_sdp(const char *name, int port)
+{
+	char *path = NULL;
+	GError *err = NULL;
+	int fd = g_file_open_tmp("ms-variant-XXXXXX.sdp", &path, &err);
+	if(fd < 0) {
+		JANUS_LOG(LOG_ERR, MS_TAG "Stream %s: no SDP file: %s\n", name, err ? err->message : "?");
+		g_clear_error(&err);
+		return NULL;
+	}
+	char *sdp = g_strdup_printf("v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=%s\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+		"m=video %d RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1\r\n",
+		name, port);
+	gboolean ok = write(fd, sdp, strlen(sdp)) == (ssize_t)strlen(sdp);
+	close(fd);
+	g_free(sdp);
+	if(!ok) {
+		unlink(path);
+		g_clear_pointer(&path, g_free);
+	}
+	return path;
+}
+
+/* The transcode: scale/fps/bitrate as configured, constrained baseline,
+ * no B-frames, SPS/PPS before every IDR, keyframe every gop seconds. */
+static void add_encoder(GPtrArray *args, const ms_spec *spec)
+{
+	GString *vf = g_string_new(NULL);
+	if(spec->width > 0 || spec->height > 0)
+		g_string_append_printf(vf, "scale=%d:%d", spec->width > 0 ? spec->width : -2,
+			spec->height > 0 ? spec->height : -2);
+	if(spec->fps > 0)
+		g_string_append_printf(vf, "%sfps=%d", vf->len ? "," : "", spec->fps);
+	if(vf->len > 0) {
+		add(args, "-vf");
+		add(args, vf->str);
+	}
+	g_string_free(vf, TRUE);
+	double gop = spec->gop_s > 0 ? spec->gop_s : 1.0;
+	const char *enc[] = { "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
+		"-profile:v", "baseline", "-pix_fmt", "yuv420p", "-bf", "0", "-sc_threshold", "0",
+		"-x264-params", "repeat-headers=1" };
+	for(guint i = 0; i < G_N_ELEMENTS(enc); i++)
+		add(args, enc[i]);
+	int keyint = spec->fps > 0 ? MAX(1, (int)(spec->fps * gop + 0.5)) : MAX(1, (int)(30 * gop + 0.5));
+	add(args, "-g");
+	g_ptr_array_add(args, g_strdup_printf("%d", keyint));
+	add(args, "-keyint_min");
+	g_ptr_array_add(args, g_strdup_printf("%d", keyint));
+	if(spec->fps <= 0) {
+		/* Input rate unknown: keyframes by time */
+		char num[G_ASCII_DTOSTR_BUF_SIZE];
+		add(args, "-force_key_frames");
+		g_ptr_array_add(args, g_strdup_printf("expr:gte(t,n_forced*%s)", g_ascii_dtostr(num, sizeof(num), gop)));
+	}
+	if(spec->bitrate_kbps > 0) {
+		add(args, "-b:v");
+		g_ptr_array_add(args, g_strdup_printf("%dk", spec->bitrate_kbps));
+		add(args, "-maxrate");
+		g_ptr_array_add(args, g_strdup_printf("%dk", spec->bitrate_kbps));
+		add(args, "-bufsize");
+		g_ptr_array_add(args, g_strdup_printf("%dk", spec->bitrate_kbps));
+	}
+}
+
+static gboolean variant_spawn(ff_source *f, const ms_spec *spec)
+{
+	f->in_port = reserve_port();
+	f->fwd_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if(f->in_port < 0 || f->fwd_fd < 0)
+		return FALSE;
+	f->fwd_to.sin_family = AF_INET;
+	f->fwd_to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	f->fwd_to.sin_port = htons((guint16)f->in_port);
+	int sndbuf = 4 * 1024 * 1024;
+	setsockopt(f->fwd_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	f->sdp_path = write_sdp(ms_source_name(f->src), f->in_port);
+	if(f->sdp_path == NULL)
+		return FALSE;
+	GPtrArray *args = base_args();
+	const char *in[] = { "-protocol_whitelist", "file,udp,rtp", "-reorder_queue_size", "0",
+		"-analyzeduration", "1000000", "-fpsprobesize", "0", "-i" };
+	for(guint i = 0; i < G_N_ELEMENTS(in); i++)
+		add(args, in[i]);
+	add(args, f->sdp_path);
+	const char *sel[] = { "-map", "0:v:0", "-an", "-sn", "-dn" };
+	for(guint i = 0; i < G_N_ELEMENTS(sel); i++)
+		add(args, sel[i]);
+	add_encoder(args, spec);
+	add_output(args, f->port);
+	f->proc = spawn(f, args, NULL);
+	g_ptr_array_free(args, TRUE);
+	return f->proc != NULL;
+}
+
+/* Variant mutex held; takes the parent's (child before parent). */
+static gboolean variant_start(ms_source *src)
+{
+	const ms_spec *spec = ms_source_spec(src);
+	ms_source *parent = ms_sources_lookup(spec->parent);
+	if(parent == NULL || parent == src)
+		return FALSE;
+	ff_source *f = ff_new(src);
+	if(f == NULL)
+		return FALSE;
+	f->out_ssrc = g_random_int();
+	if(!variant_spawn(f, spec)) {
+		ms_proc_stop(f->proc);
+		ff_free(f);
+		return FALSE;
+	}
+	f->consumer.ops = &parent_ops;
+	f->consumer.ctx = f;
+	f->parent = parent;
+	ms_source_add_consumer(parent, &f->consumer);
+	if(!start_thread(f)) {
+		ms_source_remove_consumer(parent, &f->consumer);
+		ms_proc_stop(f->proc);
+		ff_free(f);
+		return FALSE;
+	}
+	ms_source_set_driver_data(src, f);
+	return TRUE;
+}
+
+static gint64 variant_upstream_since(ms_source *src)
+{
+	ff_source *f = ms_source_driver_data(src);
+	gint s = f ? g_atomic_int_get(&f->upstream_s) : 0;
+	return s > 0 ? (gint64)(s - 1) * G_USEC_PER_SEC : 0;
+}
+
+const ms_source_driver ms_source_ffmpeg_driver = {
+	.kind = "ffmpeg",
+	.always_on = FALSE,
+	.supervised = TRUE,
+	.start = variant_start,
+	.stop = ff_stop,
+	.keyframe = NULL,		/* short GOP instead (default 1 s) */
+	.upstream_since = variant_upstream_since,
+};
