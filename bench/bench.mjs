@@ -288,7 +288,11 @@ async function main() {
   const relayLog = path.join(OUT, 'relay.log');
   const relay = startRelay(relayLog);
   let cams = [];
-  const results = { started: new Date().toISOString(), quick: QUICK };
+  const results = { started: new Date().toISOString(), quick: QUICK, loadStart: fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') };
+  try {
+    const { execFileSync } = await import('node:child_process');
+    results.plugin = execFileSync('git', ['-C', REPO, 'describe', '--always', '--dirty'], { encoding: 'utf8' }).trim();
+  } catch { results.plugin = 'unknown'; }
   try {
     await sleep(300);
     say('starting 9 cameras (320x240@15, GOP 2 s, 350 ms apart)');
@@ -302,6 +306,7 @@ async function main() {
     await stopAll();
   }
   results.elapsedS = elapsed();
+  results.loadEnd = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   results.machine = { nproc: os.cpus().length, model: (os.cpus()[0] || {}).model, chromium: 'Debian chromium (/usr/bin/chromium)' };
   fs.writeFileSync(path.join(OUT, 'results.json'), JSON.stringify(results, (k, v) => (k === 'log' ? undefined : v), 1));
   const report = renderReport(results);

@@ -14,6 +14,9 @@
 //  - once any rule breaks, every frame until the next clean IDR is counted as
 //    corrupt (the decoder references the wrong or missing pictures: no colour
 //    check sees it, a screenshot might).
+// Packets the plugin numbered but the viewer never got (a gap in the output
+// sequence numbers: lost in the viewer's socket, not recovered by NACK) are
+// counted apart: they say nothing about what the plugin sent.
 import fs from 'node:fs';
 import crypto from 'node:crypto';
 
@@ -174,7 +177,17 @@ export function analyzeSlot(pktsIn, idx, switches) {
   const viol = {};
   const add = (f, k) => { (f.viol ||= []).push(k); viol[k] = (viol[k] || 0) + 1; };
   let log2 = null, prevFn = null, decodable = false, curCam = null, lastIdx = null;
-  let corrupt = 0;
+  let corrupt = 0, corruptTransit = 0, cause = 'transit';
+  // packets numbered by the plugin but never received (lost between Janus
+  // and the werift viewer, not recovered by NACK) next to or inside a frame:
+  // not the plugin's fault. Frames before the first IDR the viewer saw are
+  // not judged either (it may have missed the start).
+  frames.forEach((f, i) => {
+    const firstExt = f.pkts[0].ext, lastExt = f.pkts[f.pkts.length - 1].ext;
+    const prev = frames[i - 1], next = frames[i + 1];
+    f.transit = (prev && firstExt - prev.pkts[prev.pkts.length - 1].ext > 1) || lastExt - firstExt + 1 !== f.pkts.length
+      || (!f.marker && next && next.pkts[0].ext - lastExt > 1);
+  });
   for (const f of frames) {
     if (f.sps !== null) log2 = f.sps;
     if (f.fnBits && log2 !== null) { try { f.fn = f.fnBits.bits(log2); } catch { f.parseError = true; } }
@@ -203,10 +216,16 @@ export function analyzeSlot(pktsIn, idx, switches) {
       else if (prevFn === null || f.fn !== (prevFn + 1) % max) add(f, 'frame_num gap');
       if (f.refIdc) prevFn = f.fn;
     }
-    if (f.viol) decodable = false;
+    if (f.transit) {
+      // what the viewer lost tells nothing about what was sent
+      f.viol = ['lost in transit to the viewer'];
+      decodable = false; cause = 'transit';
+    } else if (f.viol) { decodable = false; cause = 'plugin'; }
     else if (f.idr) decodable = true;
-    f.corrupt = !decodable;
+    f.corrupt = !decodable && cause === 'plugin';
+    f.corruptTransit = !decodable && cause === 'transit';
     if (f.corrupt) corrupt++;
+    if (f.corruptTransit) corruptTransit++;
     if (cam !== null) { curCam = cam; if (si !== undefined) lastIdx = si; }
   }
   // 3. per switch
@@ -225,7 +244,8 @@ export function analyzeSlot(pktsIn, idx, switches) {
       to: sw.to, from: sw.from,
       frames: fr.length,
       corrupt: fr.filter((f) => f.corrupt).length,
-      violations: fr.flatMap((f) => f.viol || []),
+      corruptTransit: fr.filter((f) => f.corruptTransit).length,
+      violations: fr.flatMap((f) => (f.transit ? [] : f.viol || [])),
       firstNewAfter: firstNew ? firstNew.at - sw.at : null,
       firstNewIdr: firstNew ? firstNew.idr : null,
       lastOldAfter: lastOld ? lastOld.lastAt - sw.at : null,
@@ -245,7 +265,7 @@ export function analyzeSlot(pktsIn, idx, switches) {
     while (si < swAt.length && swAt[si] <= f.at) { lines.push(`-- switch ${switches[si].from} -> ${switches[si].to} at ${(swAt[si] - t0).toFixed(1)}`); si++; }
     const c = f.cam ? idx.cams.get(f.cam) : null;
     const srcI = c && f.srcTs !== null ? c.frameIdx.get(f.srcTs) : '-';
-    lines.push(`${(f.at - t0).toFixed(1)} ts=${f.ts} seq=${f.pkts[0].seq}..${f.pkts[f.pkts.length - 1].seq} n=${f.pkts.length} cam=${f.cam ?? '?'}#${srcI} ${f.idr ? 'IDR ' : ''}fn=${f.fn ?? '-'} m=${f.marker ? 1 : 0}${f.viol ? ` !! ${f.viol.join(', ')}` : ''}${f.corrupt ? ' CORRUPT' : ''}`);
+    lines.push(`${(f.at - t0).toFixed(1)} ts=${f.ts} seq=${f.pkts[0].seq}..${f.pkts[f.pkts.length - 1].seq} n=${f.pkts.length} cam=${f.cam ?? '?'}#${srcI} ${f.idr ? 'IDR ' : ''}fn=${f.fn ?? '-'} m=${f.marker ? 1 : 0}${f.viol ? ` !! ${f.viol.join(', ')}` : ''}${f.corrupt ? ' CORRUPT' : ''}${f.corruptTransit ? ' (undecodable: viewer lost packets)' : ''}`);
   }
-  return { frames: frames.length, corrupt, rtpGaps, reordered, dups, violations: viol, perSwitch, lines };
+  return { frames: frames.length, corrupt, corruptTransit, rtpGaps, reordered, dups, violations: viol, perSwitch, lines };
 }

@@ -58,11 +58,12 @@ function switchFigures(R) {
     const e = sum(d.map((x) => x.framesDecoded));
     return e ? (sum(d.map((x) => x.totalProcessingDelay)) / e) * 1000 : null;
   });
-  const q = Math.max(1, Math.floor(all.length / 4));
-  const quarters = (a) => [mean(a.slice(0, q)), mean(a.slice(-q))];
+  const quarters = (a) => { const q = Math.max(1, Math.floor(a.length / 4)); return [mean(a.slice(0, q)), mean(a.slice(-q))]; };
+  const ns = (R.single || []).length;
+  const part = (a) => ({ single: quarters(a.slice(0, ns)), page: quarters(a.slice(ns)) });
   return {
     single: per(R.single || []), page: per(R.page || []), all: per(all), total: all.length,
-    rd: quarters(rd), jb: quarters(jb), pd: quarters(pd),
+    rd: part(rd), jb: part(jb), pd: part(pd),
     rdStart: mean(R.renderDelayStart || []), rdEnd: mean(R.renderDelayEnd || []),
   };
 }
@@ -80,6 +81,8 @@ function bitstreamFigures(R) {
     corruptSwitches: ps.filter((p) => p.corrupt > 0).length,
     atConnect: sum(bs.map((b) => b.corrupt)) - perSwitchCorrupt,
     rtpGaps: sum(bs.map((b) => b.rtpGaps)),
+    transitFrames: sum(bs.map((b) => b.corruptTransit)),
+    reordered: sum(bs.map((b) => b.reordered)),
     kinds,
     firstNew: fin(ps.map((p) => p.firstNewAfter)),
     lastOld: fin(ps.map((p) => p.lastOldAfter)),
@@ -132,14 +135,32 @@ export function renderReport(res) {
   row('freezes, getStats freezeCount (switches affected; frozen s)', `${so.all.freezes} (${so.all.freezeSwitches}/${so.total}; ${f1(so.all.freezeS)} s)`, `${ss.all.freezes} (${ss.all.freezeSwitches}/${ss.total}; ${f1(ss.all.freezeS)} s)`);
   row('dropped frames, framesDropped', `${so.all.drops}`, `${ss.all.drops}`);
   row('PLI / NACK sent, packets lost (whole switch runs)', `${so.all.pli} / ${so.all.nack} / ${so.all.lost}`, `${ss.all.pli} / ${ss.all.nack} / ${ss.all.lost}`);
-  row('render delay (presentation - receive) first -> last quarter of switches (ms)', `${f1(so.rd[0])} -> ${f1(so.rd[1])} (${so.total} switches)`, `${f1(ss.rd[0])} -> ${f1(ss.rd[1])} (${ss.total} switches)`);
-  row('jitter buffer delay per frame first -> last quarter (ms)', `${f1(so.jb[0])} -> ${f1(so.jb[1])}`, `${f1(ss.jb[0])} -> ${f1(ss.jb[1])}`);
-  row('processing delay per frame first -> last quarter (ms)', `${f1(so.pd[0])} -> ${f1(so.pd[1])}`, `${f1(ss.pd[0])} -> ${f1(ss.pd[1])}`);
+  const q2 = (x, k) => `${f1(x[k][0])} -> ${f1(x[k][1])}`;
+  row('render delay (presentation - receive), first -> last quarter: single switches; page changes (ms)', `${q2(so.rd, 'single')}; ${q2(so.rd, 'page')}`, `${q2(ss.rd, 'single')}; ${q2(ss.rd, 'page')}`);
+  row('jitter buffer delay per frame, first -> last quarter: single; page (ms)', `${q2(so.jb, 'single')}; ${q2(so.jb, 'page')}`, `${q2(ss.jb, 'single')}; ${q2(ss.jb, 'page')}`);
+  row('processing delay per frame, first -> last quarter: single; page (ms)', `${q2(so.pd, 'single')}; ${q2(so.pd, 'page')}`, `${q2(ss.pd, 'single')}; ${q2(ss.pd, 'page')}`);
+  const dropAt = (R) => {
+    const cnt = new Map();
+    const out = [];
+    for (const s of [...(R.single || []), ...(R.page || [])]) {
+      s.res.forEach((x, j) => {
+        const k = cnt.get(x.slot) || 0;
+        cnt.set(x.slot, k + 1);
+        const d = s.delta[j];
+        const p = R.bitstream && R.bitstream[x.slot] && R.bitstream[x.slot].perSwitch[k];
+        if (d && d.framesDropped > 0) out.push(`${d.framesDropped}@${p && p.gopPhase !== null ? Math.round(p.gopPhase) : '?'}ms/${p ? p.replayFrames : '?'}f/${d.keyFramesDecoded}kf`);
+      });
+    }
+    if (!out.length) return 'none';
+    return out.length > 5 ? `${out.length} slot-switches, e.g. ${out.slice(0, 3).join(', ')}` : out.join(', ');
+  };
+  row('slot-switches with drops: dropped@new camera\'s GOP phase/replayed frames/keyframes decoded', dropAt(O), dropAt(S));
   row('bitstream: corrupt frames after switches (switches affected)', `**${bo.corrupt}** (${bo.corruptSwitches}/${bo.switches})`, `**${bsS.corrupt}** (${bsS.corruptSwitches}/${bsS.switches})`);
   const kinds = (k) => Object.entries(k).map(([a, b]) => `${a} ${b}`).join(', ') || 'none';
   row('bitstream: rule breaks after switches', kinds(bo.kinds), kinds(bsS.kinds));
   row('bitstream: new camera starts on its keyframe', `${bo.firstNewIdr}/${bo.switches}`, `${bsS.firstNewIdr}/${bsS.switches}`);
   row('bitstream: frames checked; corrupt before the first switch (at connect)', `${bo.frames}; ${bo.atConnect}`, `${bsS.frames}; ${bsS.atConnect}`);
+  row('werift viewer: packets never received / late (NACKed); frames undecodable because of them', `${bo.rtpGaps} / ${bo.reordered}; ${bo.transitFrames}`, `${bsS.rtpGaps} / ${bsS.reordered}; ${bsS.transitFrames}`);
   row('request -> first new-camera packet at a werift viewer p50 / p95 (ms)', `${ms(pct(bo.firstNew, 0.5))} / ${ms(pct(bo.firstNew, 0.95))}`, `${ms(pct(bsS.firstNew, 0.5))} / ${ms(pct(bsS.firstNew, 0.95))}`);
   row('replay burst per switch (320x240): packets p50/max, KB p50/max, spread ms p50/max', `${ms(pct(bo.replayPk, 0.5))}/${ms(pct(bo.replayPk, 1))}, ${f1(pct(bo.replayB, 0.5) / 1024)}/${f1(pct(bo.replayB, 1) / 1024)}, ${f1(pct(bo.replaySpan, 0.5))}/${f1(pct(bo.replaySpan, 1))}`, 'no replay');
   row('new camera\'s GOP phase at the switches: min / p50 / max (ms)', `${ms(pct(bo.phase, 0))} / ${ms(pct(bo.phase, 0.5))} / ${ms(pct(bo.phase, 1))}`, `${ms(pct(bsS.phase, 0))} / ${ms(pct(bsS.phase, 0.5))} / ${ms(pct(bsS.phase, 1))}`);
@@ -170,11 +191,12 @@ export function renderReport(res) {
     hrow('switch back 1080p -> 320x240: min / p50 / max (ms)', `${ms(pct(lat(back), 0))} / ${ms(pct(lat(back), 0.5))} / ${ms(pct(lat(back), 1))} (n=${back.length})`);
     hrow('Chromium over these switches: freezes / dropped frames / packets lost / NACK / PLI', `${d(H.switches, 'freezeCount')} / ${d(H.switches, 'framesDropped')} / ${d(H.switches, 'packetsLost')} / ${d(H.switches, 'nackCount')} / ${d(H.switches, 'pliCount')}`);
     hrow('bitstream: corrupt frames after switches (switches affected)', `${sum(hps.map((p) => p.corrupt))} (${hps.filter((p) => p.corrupt > 0).length}/${hps.length})`);
+    hrow('werift viewer: packets never received / late (NACKed); frames undecodable because of them', `${H.bitstream.rtpGaps} / ${H.bitstream.reordered}; ${H.bitstream.corruptTransit}`);
   }
   const m = res.machine;
   const head = `Measured ${res.started.slice(0, 16).replace('T', ' ')} UTC on ${m.nproc} x ${m.model}, ${m.chromium}, headless; `
     + `9 ffmpeg colour cameras 320x240@15 fps, GOP 2 s, started 350 ms apart; both plugins in the same run, same page code (raw Janus WS JSON), `
-    + `n = ${nlo}/${nls} page loads, ${so.single.n}/${ss.single.n} single switches, ${so.page.n}/${ss.page.n} page changes (ours/stock); run took ${Math.round(res.elapsedS)} s.`;
+    + `n = ${nlo}/${nls} page loads, ${so.single.n}/${ss.single.n} single switches, ${so.page.n}/${ss.page.n} page changes (ours/stock); plugin at git ${res.plugin}; run took ${Math.round(res.elapsedS)} s; load average ${res.loadStart} at start, ${res.loadEnd} at end (other work on the machine shares its 2 cores).`;
   const table = ['| measure | janus-multistream (ours) | stock janus.plugin.streaming | stock / ours |', '|---|---|---|---|', ...rows].join('\n');
   const hdTable = hdRows.length ? ['| 1080p camera (1920x1080@15, 4 Mbit/s, GOP 2 s) switched into one slot of ours | figure |', '|---|---|', ...hdRows].join('\n') : '';
   const notes = [
