@@ -11,6 +11,9 @@
 
 ms_settings ms_config;
 
+/* stream name -> GPtrArray of its secret and/or pin (protected streams only) */
+static GHashTable *protected_streams;
+
 static void set_defaults(void)
 {
 	ms_config.max_slots = 9;
@@ -60,6 +63,8 @@ static void read_general(janus_config *cfg)
 	read_uint(cfg, g, "source_timeout", 1, 600, &ms_config.source_timeout);
 	read_uint(cfg, g, "gop_cache_kb", 0, 1024 * 1024, &cache_kb);
 	read_uint(cfg, g, "gop_cache_age", 1, 3600, &cache_age);
+	read_uint(cfg, g, "max_sessions", 0, 1000000, &ms_config.max_sessions);
+	read_uint(cfg, g, "max_requests_per_second", 0, 1000000, &ms_config.max_requests_per_second);
 	ms_config.gop_cache_bytes = (gsize)cache_kb * 1024;
 	ms_config.gop_cache_age = (gint64)cache_age * G_USEC_PER_SEC;
 	janus_config_item *item = get_item(cfg, g, "ffmpeg");
@@ -79,7 +84,7 @@ static void read_general(janus_config *cfg)
 static void read_stream(janus_config *cfg, janus_config_container *c)
 {
 	const char *name = c->name;
-	const char *source = NULL;
+	const char *source = NULL, *secret = NULL, *pin = NULL;
 	gboolean preload = FALSE;
 	if(c->type == janus_config_type_item) {
 		source = c->value;
@@ -88,6 +93,10 @@ static void read_stream(janus_config *cfg, janus_config_container *c)
 		source = item ? item->value : NULL;
 		item = get_item(cfg, c, "preload");
 		preload = item && item->value && janus_is_true(item->value);
+		item = get_item(cfg, c, "secret");
+		secret = (item && item->value && *item->value) ? item->value : NULL;
+		item = get_item(cfg, c, "pin");
+		pin = (item && item->value && *item->value) ? item->value : NULL;
 	}
 	char err[160] = "";
 	ms_spec *spec = ms_spec_parse(source, err, sizeof(err));
@@ -100,15 +109,26 @@ static void read_stream(janus_config *cfg, janus_config_container *c)
 		ms_spec_free(spec);
 		return;
 	}
+	if(secret != NULL || pin != NULL) {
+		GPtrArray *keys = g_ptr_array_new_with_free_func(g_free);
+		if(secret)
+			g_ptr_array_add(keys, g_strdup(secret));
+		if(pin)
+			g_ptr_array_add(keys, g_strdup(pin));
+		g_hash_table_insert(protected_streams, g_strdup(name), keys);
+	}
 	char *shown = spec->url ? ms_spec_redact(spec->url) : NULL;
-	JANUS_LOG(LOG_INFO, MS_TAG "Stream '%s': %s %s%s\n", name, ms_source_kind_name(spec->kind),
-		shown ? shown : (spec->parent ? spec->parent : spec->host), preload ? " (preload)" : "");
+	JANUS_LOG(LOG_INFO, MS_TAG "Stream '%s': %s %s%s%s\n", name, ms_source_kind_name(spec->kind),
+		shown ? shown : (spec->parent ? spec->parent : spec->host), preload ? " (preload)" : "",
+		(secret || pin) ? " (protected)" : "");
 	g_free(shown);
 }
 
 int ms_config_load(const char *config_path)
 {
 	set_defaults();
+	protected_streams = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+		(GDestroyNotify)g_ptr_array_unref);
 	char *file = g_strdup_printf("%s/%s.jcfg", config_path, MS_PACKAGE);
 	janus_config *cfg = janus_config_parse(file);
 	if(cfg == NULL) {
@@ -137,4 +157,35 @@ void ms_config_free(void)
 	g_free(ms_config.ffmpeg);
 	g_free(ms_config.admin_key);
 	memset(&ms_config, 0, sizeof(ms_config));
+	if(protected_streams)
+		g_hash_table_destroy(protected_streams);
+	protected_streams = NULL;
+}
+
+gboolean ms_config_access_control(void)
+{
+	return protected_streams != NULL && g_hash_table_size(protected_streams) > 0;
+}
+
+/* Compare without an early exit, so timing says nothing about the secret. */
+static gboolean same_secret(const char *a, const char *b)
+{
+	gsize la = strlen(a), lb = strlen(b);
+	guint diff = (guint)(la ^ lb);
+	for(gsize i = 0; i < la; i++)
+		diff |= (guint)(a[i] ^ b[i % (lb ? lb : 1)]);
+	return diff == 0 && lb > 0;
+}
+
+gboolean ms_config_authorized(const char *stream, const char *token)
+{
+	GPtrArray *keys = protected_streams ? g_hash_table_lookup(protected_streams, stream) : NULL;
+	if(keys == NULL)
+		return TRUE;
+	if(token == NULL || *token == '\0')
+		return FALSE;
+	gboolean ok = FALSE;
+	for(guint i = 0; i < keys->len; i++)
+		ok |= same_secret(g_ptr_array_index(keys, i), token);
+	return ok;
 }

@@ -7,4 +7,9 @@
 int ms_config_load(const char *config_path);
 void ms_config_free(void);
 
+/* Access control: a stream whose jcfg group has `secret` or `pin` needs that
+ * value as the request's token. */
+gboolean ms_config_access_control(void);	/* any stream protected? */
+gboolean ms_config_authorized(const char *stream, const char *token);
+
 #endif

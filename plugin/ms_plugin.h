@@ -40,6 +40,8 @@ typedef struct ms_settings {
 	char *ffmpeg;			/* ffmpeg binary */
 	gboolean events;		/* notify Janus event handlers */
 	char *admin_key;		/* required by admin requests when set */
+	guint max_sessions;		/* multistream sessions per Janus (0: no cap) */
+	guint max_requests_per_second;	/* per session (0: no cap) */
 } ms_settings;
 
 extern janus_callbacks *ms_gateway;

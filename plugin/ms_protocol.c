@@ -284,6 +284,21 @@ static ms_error get_request_id(json_t *value, ms_request *req)
 	return MS_OK;
 }
 
+/* Optional value.token: a string shorter than MS_NAME_MAX. */
+static ms_error get_token(json_t *value, ms_request *req)
+{
+	json_t *token = json_object_get(value, "token");
+	if(token == NULL)
+		return MS_OK;
+	if(!json_is_string(token))
+		return fail(req, MS_ERR_INVALID_REQUEST, "token must be a string");
+	if(json_string_length(token) >= sizeof(req->token) || strlen(json_string_value(token)) != json_string_length(token))
+		return fail(req, MS_ERR_INVALID_REQUEST, "token is too long or holds NUL");
+	g_strlcpy(req->token, json_string_value(token), sizeof(req->token));
+	req->has_token = TRUE;
+	return MS_OK;
+}
+
 static const struct request_row *find_request(const char *name)
 {
 	for(guint i = 0; i < MS_REQ_COUNT; i++) {
@@ -339,6 +354,8 @@ ms_error ms_request_parse(json_t *body, gboolean has_jsep, guint max_slots, ms_r
 	if(value == NULL)
 		value = empty = json_object();
 	ms_error err = row->parse(value, max_slots, req);
+	if(err == MS_OK)
+		err = get_token(value, req);
 	json_decref(empty);
 	if(err == MS_OK && row->needs_jsep && !has_jsep)
 		err = fail(req, MS_ERR_INVALID_REQUEST, "%s needs a jsep", row->name);

@@ -58,6 +58,10 @@ typedef struct ms_request {
 	/* init */
 	ms_slot_request *slots;		/* g_new0, freed by ms_request_clear */
 	guint n_slots;
+	/* any request: value.token, for streams that require one (DESIGN §5,
+	 * "secret"/"pin" in the stream's jcfg group) */
+	gboolean has_token;
+	char token[MS_NAME_MAX];
 	/* on error: what was wrong (for "detail") */
 	char detail[160];
 } ms_request;

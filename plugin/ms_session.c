@@ -3,8 +3,12 @@
  * connection watchdog. The per-packet path is in ms_relay.c. */
 #include <string.h>
 #include "ms_session_priv.h"
+#include "ms_config.h"
 #include "rtcp.h"
 #include "utils.h"
+
+/* Multistream sessions (initialized or negotiated) on this Janus. */
+static volatile gint active_sessions;
 
 typedef ms_error (*request_handler)(ms_session *s, ms_request *req, const char *transaction,
 	json_t *jsep, int *err_slot);
@@ -82,8 +86,29 @@ static void cleanup_locked(ms_session *s)
 	s->slots = NULL;
 	s->n_slots = 0;
 	s->grace_since = 0;
+	if(s->state == MS_SESSION_INITIALIZED || s->state == MS_SESSION_NEGOTIATED)
+		g_atomic_int_add(&active_sessions, -1);
 	if(s->state != MS_SESSION_NEW)
 		s->state = MS_SESSION_CLOSED;
+}
+
+/* Find a stream this session may watch. With access control on, an unknown
+ * stream and a forbidden one get the same answer (487), so nobody can probe
+ * which names exist. */
+static ms_source *find_stream(ms_session *s, ms_request *req, const char *name, ms_error *err)
+{
+	const char *token = req->has_token ? req->token : s->token;
+	ms_source *src = ms_sources_lookup(name);
+	if(ms_config_access_control()) {
+		if(src == NULL || !ms_config_authorized(name, token)) {
+			*err = MS_ERR_UNAUTHORIZED;
+			return NULL;
+		}
+	} else if(src == NULL) {
+		*err = MS_ERR_STREAM_NOT_FOUND;
+		return NULL;
+	}
+	return src;
 }
 
 /* ---- binding ---- */
@@ -139,7 +164,22 @@ static ms_slot *request_slot(ms_session *s, ms_request *req, int *err_slot)
 
 static ms_error handle_init(ms_session *s, ms_request *req, const char *transaction, json_t *jsep, int *err_slot)
 {
+	if(ms_config.max_sessions > 0 && (guint)g_atomic_int_get(&active_sessions) >= ms_config.max_sessions) {
+		g_snprintf(req->detail, sizeof(req->detail), "max_sessions (%u) reached", ms_config.max_sessions);
+		return MS_ERR_INVALID_STATE;
+	}
+	if(ms_config_access_control()) {
+		/* All or nothing: a forbidden slot fails the init, nothing changes */
+		for(guint i = 0; i < req->n_slots; i++) {
+			ms_error err = MS_OK;
+			if(find_stream(s, req, req->slots[i].resolved, &err) == NULL) {
+				*err_slot = req->slots[i].slot;
+				return err;
+			}
+		}
+	}
 	cleanup_locked(s);
+	g_strlcpy(s->token, req->has_token ? req->token : "", sizeof(s->token));
 	s->slots = g_new0(ms_slot *, req->n_slots);
 	s->n_slots = req->n_slots;
 	for(guint i = 0; i < req->n_slots; i++) {
@@ -160,6 +200,7 @@ static ms_error handle_init(ms_session *s, ms_request *req, const char *transact
 		slot->status = MS_SLOT_ACTIVE;
 	}
 	s->state = MS_SESSION_INITIALIZED;
+	g_atomic_int_inc(&active_sessions);
 	ms_push_event(s->handle, transaction, ms_msg_ready(req->request_id, s->n_slots), NULL);
 	return MS_OK;
 }
@@ -211,9 +252,10 @@ static ms_error handle_switch(ms_session *s, ms_request *req, const char *transa
 	ms_slot *slot = request_slot(s, req, err_slot);
 	if(slot == NULL)
 		return MS_ERR_INVALID_SLOT;
-	ms_source *src = ms_sources_lookup(req->resolved);
+	ms_error err = MS_OK;
+	ms_source *src = find_stream(s, req, req->resolved, &err);
 	if(src == NULL)
-		return MS_ERR_STREAM_NOT_FOUND;
+		return err;
 	bind_next(slot, src, req, transaction);
 	return MS_OK;
 }
@@ -250,9 +292,10 @@ static ms_error handle_resume(ms_session *s, ms_request *req, const char *transa
 		g_strlcpy(req->quality, slot->quality, sizeof(req->quality));
 		g_mutex_unlock(&slot->mutex);
 	}
-	ms_source *src = ms_sources_lookup(req->resolved);
+	ms_error err = MS_OK;
+	ms_source *src = find_stream(s, req, req->resolved, &err);
 	if(src == NULL)
-		return MS_ERR_STREAM_NOT_FOUND;
+		return err;
 	bind_next(slot, src, req, transaction);
 	return MS_OK;
 }
@@ -296,7 +339,17 @@ static ms_error handle_close(ms_session *s, ms_request *req, const char *transac
 
 static ms_error handle_streams(ms_session *s, ms_request *req, const char *transaction, json_t *jsep, int *err_slot)
 {
-	ms_push_event(s->handle, transaction, ms_msg_streams(req->request_id, ms_sources_list()), NULL);
+	/* Only what this client may watch: protected streams need the token */
+	const char *token = req->has_token ? req->token : s->token;
+	json_t *all = ms_sources_list(), *list = json_array();
+	size_t i;
+	json_t *e;
+	json_array_foreach(all, i, e) {
+		if(ms_config_authorized(json_string_value(json_object_get(e, "name")), token))
+			json_array_append(list, e);
+	}
+	json_decref(all);
+	ms_push_event(s->handle, transaction, ms_msg_streams(req->request_id, list), NULL);
 	return MS_OK;
 }
 
@@ -312,12 +365,29 @@ static const request_handler handlers[MS_REQ_COUNT] = {
 	[MS_REQ_STREAMS] = handle_streams,
 };
 
+/* Per-session request rate cap (one-second windows). Session mutex held. */
+static gboolean rate_ok(ms_session *s, gint64 now)
+{
+	if(ms_config.max_requests_per_second == 0)
+		return TRUE;
+	if(now - s->rate_window >= G_USEC_PER_SEC) {
+		s->rate_window = now;
+		s->rate_count = 0;
+	}
+	return ++s->rate_count <= ms_config.max_requests_per_second;
+}
+
 void ms_session_handle(ms_session *s, const char *transaction, json_t *body, json_t *jsep)
 {
 	ms_request req;
 	int err_slot = -1;
 	g_mutex_lock(&s->mutex);
 	ms_error err = ms_request_parse(body, jsep != NULL, ms_config.max_slots, &req);
+	if(err == MS_OK && !rate_ok(s, g_get_monotonic_time())) {
+		g_snprintf(req.detail, sizeof(req.detail), "more than %u requests per second",
+			ms_config.max_requests_per_second);
+		err = MS_ERR_INVALID_STATE;
+	}
 	if(err == MS_OK && g_atomic_int_get(&s->destroyed))
 		err = MS_ERR_NO_SESSION;
 	if(err == MS_OK)

@@ -45,6 +45,9 @@ struct ms_session {
 	volatile gint refs;
 	gint64 last_rtcp;		/* monotonic us, written by the core's thread */
 	gint64 grace_since;		/* silent since (0: healthy) */
+	char token[MS_NAME_MAX];	/* the init's token: default for later requests */
+	gint64 rate_window;		/* start of the current one-second window */
+	guint rate_count;		/* requests in that window */
 };
 
 /* ms_relay.c */

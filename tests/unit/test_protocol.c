@@ -586,6 +586,33 @@ static void test_msg_streams(void)
 	json_decref(rid);
 }
 
+/* ---------- token (access control) ---------- */
+
+static void test_token(void)
+{
+	static const parse_case cases[] = {
+		{ "{\"type\":\"multistream/switch\",\"value\":{\"slot\":0,\"stream\":\"c\",\"token\":\"s3\"}}", FALSE, MS_OK, NULL },
+		{ "{\"type\":\"multistream/switch\",\"value\":{\"slot\":0,\"stream\":\"c\",\"token\":7}}", FALSE, MS_ERR_INVALID_REQUEST, "token" },
+		{ "{\"type\":\"multistream/streams\",\"value\":{\"token\":null}}", FALSE, MS_ERR_INVALID_REQUEST, "token" },
+	};
+	run_cases(cases, G_N_ELEMENTS(cases));
+	ms_request req;
+	g_assert_cmpint(parse("{\"type\":\"multistream/init\",\"value\":{\"token\":\"pin-1\",\"slots\":[{\"slot\":0,\"stream\":\"a\"}]}}",
+		FALSE, 9, &req), ==, MS_OK);
+	g_assert_true(req.has_token);
+	g_assert_cmpstr(req.token, ==, "pin-1");
+	ms_request_clear(&req);
+	g_assert_cmpint(parse("{\"type\":\"multistream/streams\",\"value\":{}}", FALSE, 9, &req), ==, MS_OK);
+	g_assert_false(req.has_token);
+	ms_request_clear(&req);
+	char *long_token = g_strnfill(MS_NAME_MAX, 'x');
+	char *body = g_strdup_printf("{\"type\":\"multistream/streams\",\"value\":{\"token\":\"%s\"}}", long_token);
+	g_assert_cmpint(parse(body, FALSE, 9, &req), ==, MS_ERR_INVALID_REQUEST);
+	ms_request_clear(&req);
+	g_free(body);
+	g_free(long_token);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -611,5 +638,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/ms/protocol/msg/status", test_msg_status);
 	g_test_add_func("/ms/protocol/msg/answer", test_msg_answer);
 	g_test_add_func("/ms/protocol/msg/streams", test_msg_streams);
+	g_test_add_func("/ms/protocol/token", test_token);
 	return g_test_run();
 }
