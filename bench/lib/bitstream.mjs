@@ -254,6 +254,15 @@ export function analyzeSlot(pktsIn, idx, switches) {
       replayBytes: rp.reduce((a, p) => a + p.payload.length + 12, 0),
       replaySpanMs: rp.length ? Math.max(...rp.map((p) => p.at)) - Math.min(...rp.map((p) => p.at)) : 0,
       gopPhase: (() => { const k = lastKeyBefore(idx, sw.to, sw.at); return k === null ? null : sw.at - k; })(),
+      // what the camera sent since its last keyframe up to the request: the
+      // GOP cache a replay would send (independent of what the viewer got)
+      ...(() => {
+        const k = lastKeyBefore(idx, sw.to, sw.at);
+        const c = idx.cams.get(sw.to);
+        if (k === null || !c) return { cacheBytes: null, cachePackets: null, cacheFrames: null };
+        const fs = c.frames.filter((f) => f.t >= k && f.t <= sw.at);
+        return { cacheBytes: fs.reduce((a, f) => a + f.bytes, 0), cachePackets: fs.reduce((a, f) => a + f.n, 0), cacheFrames: fs.length };
+      })(),
     };
   });
   // one line per frame, for whoever wants to look (bench/output/<stamp>/frames-*.txt)
