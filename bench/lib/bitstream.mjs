@@ -213,9 +213,9 @@ export function analyzeSlot(pktsIn, idx, switches) {
     if (f.fn !== null && log2 !== null) {
       const max = 2 ** log2;
       if (f.idr) { if (f.fn !== 0) add(f, 'frame_num != 0 on IDR'); }
-      else if (prevFn === null || f.fn !== (prevFn + 1) % max) add(f, 'frame_num gap');
+      else if (prevFn !== null && f.fn !== (prevFn + 1) % max) add(f, 'frame_num gap');
       if (f.refIdc) prevFn = f.fn;
-    }
+    } else if (f.transit) prevFn = null; // the viewer lost this frame's header: resync on the next one
     if (f.transit) {
       // what the viewer lost tells nothing about what was sent
       f.viol = ['lost in transit to the viewer'];
