@@ -13,6 +13,11 @@
 /* A sequence number this far behind the last one is a restarted source,
  * not a late packet (same bound as the rewriter's). */
 #define GOP_SEQ_BACK_MAX 1000
+/* Plausible keyframe intervals, for predicting the next keyframe. */
+#define GOP_INTERVAL_MIN (100 * 1000)
+#define GOP_INTERVAL_MAX (30 * G_USEC_PER_SEC)
+/* A keyframe this late is not "due" any more: the source is irregular. */
+#define GOP_LATE_MAX (250 * 1000)
 
 typedef struct gop_pkt {
 	gsize off;
@@ -32,6 +37,7 @@ struct ms_gop {
 	gboolean have_key_ts;	/* key_ts is meaningful (kept when invalidated) */
 	guint32 key_ts;		/* RTP timestamp of the GOP's keyframe */
 	gint64 key_time;	/* monotonic us when the GOP started */
+	gint64 interval;	/* us between the last two GOP starts (0: unknown) */
 	gboolean have_idr;	/* an IDR slice starts in the cache */
 	gboolean only_params;	/* nothing but SPS/PPS cached so far */
 	/* sequence tracking */
@@ -77,6 +83,7 @@ void ms_gop_reset(ms_gop *g)
 	g->have_key_ts = FALSE;
 	g->key_ts = 0;
 	g->key_time = 0;
+	g->interval = 0;
 	g->have_seq = FALSE;
 	g->last_seq = 0;
 }
@@ -125,6 +132,8 @@ guint ms_gop_push(ms_gop *g, const guint8 *pkt, gsize len, gint64 now_us)
 	guint nal = ms_h264_inspect(pkt + poff, plen);
 	gboolean key = (nal & (MS_H264_SPS | MS_H264_PPS | MS_H264_IDR)) != 0;
 	if(key && starts_gop(g, ts)) {
+		gint64 since = g->key_time > 0 ? now_us - g->key_time : 0;
+		g->interval = (since >= GOP_INTERVAL_MIN && since <= GOP_INTERVAL_MAX) ? since : 0;
 		drop(g);
 		g->valid = TRUE;
 		g->only_params = TRUE;
@@ -162,6 +171,14 @@ gboolean ms_gop_ready(const ms_gop *g, gint64 now_us, gint64 max_age_us)
 	if(max_age_us > 0 && now_us - g->key_time > max_age_us)
 		return FALSE;
 	return TRUE;
+}
+
+gboolean ms_gop_keyframe_due(const ms_gop *g, gint64 now_us, gint64 margin_us)
+{
+	if(g == NULL || g->interval == 0 || g->key_time == 0)
+		return FALSE;
+	gint64 age = now_us - g->key_time;
+	return age >= g->interval - margin_us && age <= g->interval + GOP_LATE_MAX;
 }
 
 guint ms_gop_count(const ms_gop *g)

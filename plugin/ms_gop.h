@@ -35,6 +35,11 @@ guint ms_gop_push(ms_gop *g, const guint8 *pkt, gsize len, gint64 now_us);
 /* TRUE when the cache holds a complete GOP start whose keyframe arrived no
  * more than max_age_us ago (max_age_us <= 0: no age limit). */
 gboolean ms_gop_ready(const ms_gop *g, gint64 now_us, gint64 max_age_us);
+/* TRUE when, judging by the interval between the last two keyframes, the
+ * source's next keyframe should arrive within margin_us (and is at most
+ * 250 ms late). A switch then waits for it instead of replaying a nearly
+ * complete GOP whose frames the decoder would drop at the new keyframe. */
+gboolean ms_gop_keyframe_due(const ms_gop *g, gint64 now_us, gint64 margin_us);
 guint ms_gop_count(const ms_gop *g);
 /* i-th cached packet (0 = first keyframe packet); NULL when out of range. */
 const guint8 *ms_gop_packet(const ms_gop *g, guint i, gsize *len);

@@ -14,6 +14,10 @@
 
 /* How long a frame left open by a stalled source may block a switch. */
 #define MS_CUT_STALL_US (150 * 1000)
+/* A source keyframe due this soon is waited for instead of replaying an
+ * almost whole GOP: the decoder would drop the replayed frames it has not
+ * shown yet when the live keyframe lands (measured by bench/). */
+#define MS_KEYFRAME_DUE_US (120 * 1000)
 
 void ms_relay_set_status(ms_slot *slot, ms_slot_event ev, json_t *request_id,
 		const char *transaction, const char *error)
@@ -83,7 +87,7 @@ static start_result start_on(ms_slot *slot, ms_source *src, const guint8 *pkt, g
 		guint flags, gint64 now)
 {
 	ms_gop *gop = ms_source_gop_locked(src);
-	if(ms_gop_ready(gop, now, ms_config.gop_cache_age)) {
+	if(ms_gop_ready(gop, now, ms_config.gop_cache_age) && !ms_gop_keyframe_due(gop, now, MS_KEYFRAME_DUE_US)) {
 		guint8 buf[MS_RTP_MAX_PACKET];
 		guint n = ms_gop_count(gop);
 		for(guint i = 0; i < n; i++) {

@@ -53,6 +53,10 @@ static gpointer rtp_thread(gpointer data)
 		ssize_t n = recv(l->fd, buf, sizeof(buf), 0);
 		if(n <= 0 || n > MS_RTP_MAX_PACKET)
 			continue;
+		/* RTCP (packet types 192-223, RFC 5761) sent to this port by a
+		 * sender using adjacent ports is not video */
+		if(n >= 2 && buf[1] >= 192 && buf[1] <= 223)
+			continue;
 		ms_source_deliver(l->src, buf, (gsize)n);
 	}
 	return NULL;

@@ -241,6 +241,29 @@ static void test_ready_age(void)
 	g_assert_cmpuint(ms_gop_count(NULL), ==, 0);
 }
 
+static void test_keyframe_due(void)
+{
+	ms_gop *g = ms_gop_new(4096, 64);
+	/* One GOP only: no interval known, never "due" */
+	push(g, 1, 0, P_IDR, 1000000);
+	g_assert_false(ms_gop_keyframe_due(g, 2990000, 100000));
+	/* Keyframes 2 s apart */
+	push(g, 2, 3000, P_SLICE, 1100000);
+	push(g, 3, 180000, P_IDR, 3000000);
+	g_assert_false(ms_gop_keyframe_due(g, 3500000, 100000));	/* just started */
+	g_assert_false(ms_gop_keyframe_due(g, 4899999, 100000));	/* 100 ms + 1 us early */
+	g_assert_true(ms_gop_keyframe_due(g, 4900000, 100000));	/* within the margin */
+	g_assert_true(ms_gop_keyframe_due(g, 5200000, 100000));	/* a little late */
+	g_assert_false(ms_gop_keyframe_due(g, 5300001, 100000));	/* too late: irregular */
+	/* An implausible interval (a restarted camera 60 s later) is forgotten */
+	push(g, 4, 900000, P_IDR, 63000000);
+	g_assert_false(ms_gop_keyframe_due(g, 64990000, 100000));
+	ms_gop_reset(g);
+	g_assert_false(ms_gop_keyframe_due(g, 65000000, 100000));
+	g_assert_false(ms_gop_keyframe_due(NULL, 0, 0));
+	ms_gop_free(g);
+}
+
 /* Counting allocator: interposes malloc and friends (glibc only, and not
  * under AddressSanitizer, which owns them). */
 #if defined(__has_feature)
@@ -324,6 +347,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/ms/gop/overflow-bytes", test_overflow_bytes);
 	g_test_add_func("/ms/gop/overflow-packets", test_overflow_packets);
 	g_test_add_func("/ms/gop/ready-age", test_ready_age);
+	g_test_add_func("/ms/gop/keyframe-due", test_keyframe_due);
 	g_test_add_func("/ms/gop/push-no-alloc", test_push_no_alloc);
 	return g_test_run();
 }
