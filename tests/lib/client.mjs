@@ -361,7 +361,7 @@ export class MsPeer {
   }
 
   async close() {
-    try { await this.pc.close(); } catch { /* ignore */ }
+    try { await this.pc.close(); } catch (e) { if (process.env.MS_DEBUG_HANDLES) console.log('PC CLOSE ERROR', e); }
   }
 }
 

@@ -63,6 +63,14 @@ export async function startFixture({ name, cameras, general = {}, extraStreams =
       const wasAlive = !janus.child.exitInfo;
       await janus.stop();
       await stopAll();
+      // werift can leave UDP sockets and timers behind after pc.close(),
+      // which keeps this test file's process alive until the file's time
+      // bound. Every child process is already stopped by PID: once the
+      // event loop had a moment, exit.
+      setTimeout(() => process.exit(), 2000).unref();
+      if (process.env.MS_DEBUG_HANDLES) {
+        setTimeout(() => console.log('ACTIVE', process.getActiveResourcesInfo(), process._getActiveHandles().map((h) => h.constructor.name + (h.address ? JSON.stringify(h.address()) : ''))), 1000).unref();
+      }
       return wasAlive;
     },
   };
