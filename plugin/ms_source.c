@@ -26,6 +26,8 @@ struct ms_source {
 	gint64 started_at;		/* when the running part (re)started */
 	gint64 last_packet;
 	gint64 idle_since;		/* last consumer left (0: has consumers) */
+	gint64 last_left;		/* when a consumer last left */
+	gint64 stop_idle_since;		/* idle_since when the driver stop began */
 	gint64 retry_at;		/* next start attempt after a failure */
 	guint failures;			/* consecutive failures (backoff step) */
 	guint restarts;			/* restarts after failures, for status */
@@ -167,6 +169,7 @@ static void stop_locked(ms_source *src)
 	if(!src->running || src->stopping)
 		return;
 	src->stopping = TRUE;
+	src->stop_idle_since = src->consumers->len == 0 ? src->idle_since : 0;
 	g_mutex_unlock(&src->mutex);
 	src->driver->stop(src);
 	g_mutex_lock(&src->mutex);
@@ -328,13 +331,25 @@ void ms_source_add_consumer(ms_source *src, ms_consumer *c)
 	g_mutex_unlock(&src->mutex);
 }
 
+void ms_source_remove_consumer_idle(ms_source *src, ms_consumer *c, gint64 idle_since)
+{
+	gint64 now = g_get_monotonic_time();
+	g_mutex_lock(&src->mutex);
+	if(g_ptr_array_remove(src->consumers, c) && src->consumers->len == 0)
+		src->idle_since = idle_since > 0 ? MIN(now, MAX(idle_since, src->last_left)) : now;
+	if(idle_since <= 0)
+		src->last_left = now;
+	g_mutex_unlock(&src->mutex);
+}
+
 void ms_source_remove_consumer(ms_source *src, ms_consumer *c)
 {
-	g_mutex_lock(&src->mutex);
-	g_ptr_array_remove(src->consumers, c);
-	if(src->consumers->len == 0)
-		src->idle_since = g_get_monotonic_time();
-	g_mutex_unlock(&src->mutex);
+	ms_source_remove_consumer_idle(src, c, 0);
+}
+
+gint64 ms_source_stop_idle_since(ms_source *src)
+{
+	return src->stop_idle_since;
 }
 
 void ms_source_request_keyframe(ms_source *src)

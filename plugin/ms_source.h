@@ -86,6 +86,14 @@ guint ms_source_consumers(ms_source *src);
 /* Bind/unbind a consumer (never with a slot mutex held). */
 void ms_source_add_consumer(ms_source *src, ms_consumer *c);
 void ms_source_remove_consumer(ms_source *src, ms_consumer *c);
+/* Unbind a consumer that is itself a source stopping because nobody watched
+ * it since idle_since (ms_source_stop_idle_since): the linger of src then
+ * counts from there too, so a camera outlives its last viewer by one
+ * source_linger, not one per variant in between. idle_since 0: now. */
+void ms_source_remove_consumer_idle(ms_source *src, ms_consumer *c, gint64 idle_since);
+/* For drivers, inside stop: when the source's last consumer left, or 0
+ * when it is being stopped with consumers (a restart). */
+gint64 ms_source_stop_idle_since(ms_source *src);
 /* Ask upstream for a keyframe where the kind supports it. */
 void ms_source_request_keyframe(ms_source *src);
 

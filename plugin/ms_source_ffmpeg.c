@@ -338,7 +338,7 @@ static void ff_stop(ms_source *src)
 	 * SIGTERM between packets */
 	ms_proc_stop(f->proc);
 	if(f->parent != NULL)
-		ms_source_remove_consumer(f->parent, &f->consumer);
+		ms_source_remove_consumer_idle(f->parent, &f->consumer, ms_source_stop_idle_since(src));
 	if(f->thread != NULL) {
 		g_atomic_int_set(&f->stop, 1);
 		g_thread_join(f->thread);

@@ -40,6 +40,7 @@ export function startRtspServer(opts = {}) {
   const log = opts.logFile ? fs.createWriteStream(opts.logFile, { flags: 'a' }) : null;
   const lines = [];
   const open = new Map(); // client id -> { session: bool, plays: [paths] }
+  const playsByPath = new Map(); // path -> PLAY count since start
   let total = { connects: 0, sessions: 0, plays: 0 };
   let exitInfo = null;
   const exited = new Promise((resolve) => {
@@ -69,7 +70,11 @@ export function startRtspServer(opts = {}) {
       if (what === 'READY') onReady(Number(id));
       else if (what === 'CONNECT') { open.set(id, { session: false, plays: [] }); total.connects++; }
       else if (what === 'SESSION') { if (open.has(id)) open.get(id).session = true; total.sessions++; }
-      else if (what === 'PLAY') { if (open.has(id)) open.get(id).plays.push(extra); total.plays++; }
+      else if (what === 'PLAY') {
+        if (open.has(id)) open.get(id).plays.push(extra);
+        total.plays++;
+        playsByPath.set(extra, (playsByPath.get(extra) || 0) + 1);
+      }
       else if (what === 'CLOSE') open.delete(id);
     }
   });
@@ -93,6 +98,8 @@ export function startRtspServer(opts = {}) {
       return [...open.values()].filter((c) => c.session && (!mount || c.plays.includes(`/${mount}`))).length;
     },
     totals() { return { ...total }; },
+    /** PLAY requests on a mount since this server started. */
+    plays(mount) { return playsByPath.get(`/${mount}`) || 0; },
     async stop(graceMs = 3000) {
       if (exitInfo) return exitInfo;
       try { process.kill(child.pid, 'SIGTERM'); } catch { /* gone */ }
