@@ -129,6 +129,30 @@ if [ "${MS_SKIP_UNIT:-}" != "1" ]; then
 	fi
 fi
 
+# 2b. js-client unit tests (vitest, fake Janus, no browser) and type checks
+if [ "${MS_SKIP_UNIT:-}" != "1" ]; then
+	echo "### js-client: vitest + typecheck (log: tests/output/js-client.log)"
+	(cd "$REPO/js-client" && NO_COLOR=1 FORCE_COLOR=0 timeout -k 10 300 npx vitest run --reporter=default) > "$OUT/js-client.log" 2>&1
+	rc=$?
+	jp=$(grep -E '^ +Tests +' "$OUT/js-client.log" | tail -1 | grep -oE '[0-9]+ passed' | awk '{print $1}')
+	jf=$(grep -E '^ +Tests +' "$OUT/js-client.log" | tail -1 | grep -oE '[0-9]+ failed' | awk '{print $1}')
+	jp=${jp:-0} jf=${jf:-0}
+	if [ $rc -ne 0 ] && [ "$jf" -eq 0 ]; then
+		tail -30 "$OUT/js-client.log"
+		jf=1
+	fi
+	(cd "$REPO/js-client" && timeout -k 10 300 npm run typecheck) >> "$OUT/js-client.log" 2>&1
+	if [ $? -eq 0 ]; then
+		jp=$((jp + 1))
+	else
+		echo "### js-client typecheck FAILED"
+		tail -20 "$OUT/js-client.log"
+		jf=$((jf + 1))
+	fi
+	echo "### js-client: $jp passed, $jf failed (vitest tests + typecheck)"
+	pass=$((pass + jp)) fail=$((fail + jf))
+fi
+
 # 3. integration (+ e2e) inside a private network namespace
 echo "### integration tests in a private network namespace"
 export MS_REQUIRE_PLUGIN=1   # a missing plugin fails the plugin tests instead of skipping them

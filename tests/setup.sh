@@ -63,6 +63,22 @@ else
 	npm install --no-audit --no-fund
 fi
 
+# 2b. The browser client (js-client/): npm ci + build (the wall and the e2e
+# tests load js-client/dist/browser/multistream-client.js)
+cd "$REPO/js-client"
+if [ -f node_modules/.package-lock.json ] \
+	&& [ node_modules/.package-lock.json -nt package-lock.json ] \
+	&& [ node_modules/.package-lock.json -nt package.json ]; then
+	say "js-client/node_modules up to date, skipping npm ci"
+else
+	say "npm ci in js-client/"
+	npm ci --no-audit --no-fund
+fi
+if [ "${MS_SETUP_NO_BUILD:-}" != "1" ]; then
+	say "building js-client (tsc + browser bundle)"
+	npm run build
+fi
+
 # 3. The plugin
 if [ "${MS_SETUP_NO_BUILD:-}" = "1" ]; then
 	say "MS_SETUP_NO_BUILD=1: not building the plugin"
