@@ -235,6 +235,33 @@ describe('sources: rtsp:// and ffmpeg: variants against a real RTSP server', { s
     assert.equal(requests(), sent, 'no plugin message sent by any client meanwhile');
   });
 
+  test('a transcoder that dies is restarted with backoff; its slots go offline and come back by themselves', { timeout: 30000 }, async () => {
+    const victim = ffmpegChildren(janus.child.pid).find((k) => k.cmd.includes('scale=-2:240'));
+    assert.ok(victim, '240p transcoder running');
+    const before = await sourceStatus(admin, 'camera1-240p');
+    const playsBefore = srv.plays('camera1');
+    const marks = [A.client.mark(), C.client.mark()];
+    const tKill = Date.now();
+    process.kill(victim.pid, 'SIGKILL'); // a child of Janus that this test's Janus started
+    const off = await Promise.all([A.client.waitStatus(1, 'offline', { since: marks[0], timeoutMs: 5000 }),
+      C.client.waitStatus(0, 'offline', { since: marks[1], timeoutMs: 5000 })]);
+    const on = await Promise.all([A.client.waitStatus(1, 'active', { since: marks[0], timeoutMs: 10000 }),
+      C.client.waitStatus(0, 'active', { since: marks[1], timeoutMs: 10000 })]);
+    timings('transcoder killed -> 240p slots offline / active again (ms)',
+      `${off.map((e) => e.at - tKill).join(', ')} / ${on.map((e) => e.at - tKill).join(', ')}`);
+    const after = await sourceStatus(admin, 'camera1-240p');
+    assert.equal(after.restarts, before.restarts + 1, JSON.stringify(after));
+    assert.equal(after.state, 'active');
+    const t = Date.now();
+    await A.peer.waitPackets(1, 10, { since: t, timeoutMs: 5000 });
+    await sleep(1200);
+    assert.deepEqual(resolutions(A.peer, 1, t), ['320x240']);
+    const now240 = ffmpegChildren(janus.child.pid).filter((k) => k.cmd.includes('scale=-2:240'));
+    assert.equal(now240.length, 1, 'exactly one 240p transcoder again');
+    assert.notEqual(now240[0].pid, victim.pid);
+    assert.equal(srv.plays('camera1'), playsBefore, 'the camera was not re-pulled');
+  });
+
   test('last viewer leaves: no ffmpeg of ours after source_linger + 2 s', { timeout: 30000 }, async () => {
     assert.ok(ffmpegChildren(janus.child.pid).length >= 2);
     const t0 = Date.now();
