@@ -51,16 +51,17 @@ static ms_spec *parse_rtp(const char *rest, char *err, gsize errlen)
 		g_snprintf(err, errlen, "rtp port must be 1..65535");
 		return NULL;
 	}
-	char *host = g_strndup(rest, colon - rest);
-	if(host[0] == '[') {
-		gsize l = strlen(host);
-		if(l < 3 || host[l - 1] != ']') {
+	gsize hlen = (gsize)(colon - rest);
+	char *host = NULL;
+	if(rest[0] == '[') {
+		/* [IPv6]:PORT */
+		if(hlen < 3 || rest[hlen - 1] != ']') {
 			g_snprintf(err, errlen, "bad IPv6 host");
-			g_free(host);
 			return NULL;
 		}
-		memmove(host, host + 1, l - 2);
-		host[l - 2] = '\0';
+		host = g_strndup(rest + 1, hlen - 2);
+	} else {
+		host = g_strndup(rest, hlen);
 	}
 	if(strchr(host, '/') != NULL) {
 		g_snprintf(err, errlen, "rtp source needs HOST:PORT");

@@ -7,7 +7,10 @@
 #                          (tests/lib/netns.sh), each file bounded in time:
 #                          tests/integration/*.test.mjs, then tests/e2e/*.test.mjs
 #                          when that directory exists
-#  4. the totals, last line exactly: `N passed, M failed`
+#  4. the same integration + e2e files again against an ASan+UBSan build of
+#     the plugin (build-asan/, runtime preloaded into Janus); any sanitizer
+#     report in a Janus log is a failure (MS_SANITIZE=0 skips this pass)
+#  5. the totals, last line exactly: `N passed, M failed`
 #
 # Logs: tests/output/ (setup.log, make-check.log, <file>.log/.tap, Janus logs
 # and configs per test, camera logs).
@@ -51,6 +54,7 @@ if [ "${1:-}" = "--inner" ]; then
 	for file in "${files[@]}"; do
 		name="$(echo "$file" | tr '/' '_')"
 		name="${name%.test.mjs}"
+		name="${MS_RUN_TAG:+$MS_RUN_TAG-}$name"
 		tap="$OUT/$name.tap"
 		log="$OUT/$name.log"
 		echo "=== $file (bounded to ${FILE_TIMEOUT}s) ==="
@@ -166,6 +170,48 @@ if [ -f "$totals" ]; then
 else
 	echo "### the namespace runner failed (exit $rc) before reporting totals"
 	fail=$((fail + 1))
+fi
+
+# 4. The same integration and browser tests against an AddressSanitizer +
+# UBSan build of the plugin (Janus is not instrumented: the runtime is
+# preloaded into Janus only). Any sanitizer report in a Janus log fails.
+if [ "${MS_SANITIZE:-1}" != "0" ]; then
+	asan_dir="$REPO/build-asan"
+	echo "### sanitizer pass: plugin with ASan+UBSan in $asan_dir (log: tests/output/asan-build.log)"
+	(
+		set -e
+		mkdir -p "$asan_dir" && cd "$asan_dir"
+		if [ ! -f Makefile ] || [ "$REPO/configure" -nt config.status ]; then
+			"$REPO/configure" --enable-werror --enable-sanitizers
+		fi
+		make -j2
+	) > "$OUT/asan-build.log" 2>&1
+	if [ $? -ne 0 ] || [ ! -f "$asan_dir/.libs/libjanus_multistream.so" ]; then
+		echo "### sanitizer build FAILED"
+		tail -20 "$OUT/asan-build.log"
+		fail=$((fail + 1))
+	else
+		totals_asan="$OUT/node-totals-asan.txt"
+		rm -f "$totals_asan"
+		MS_BUILD_DIR="$asan_dir" MS_RUN_TAG=asan MS_JANUS_PRELOAD="$(gcc -print-file-name=libasan.so)" \
+			bash "$TESTS/lib/netns.sh" bash "$TESTS/run.sh" --inner "$totals_asan" "$@"
+		if [ -f "$totals_asan" ]; then
+			read -r np nf ns < "$totals_asan"
+			pass=$((pass + np)) fail=$((fail + nf)) skipped=$((skipped + ns))
+		else
+			echo "### the sanitizer runner failed before reporting totals"
+			fail=$((fail + 1))
+		fi
+		reports=$(grep -rlE "ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer" "$OUT" --include='janus*.log' 2>/dev/null | wc -l)
+		if [ "$reports" -gt 0 ]; then
+			echo "### sanitizer reports in $reports Janus log(s):"
+			grep -rlE "ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer" "$OUT" --include='janus*.log' | head
+			fail=$((fail + reports))
+		else
+			echo "### sanitizer pass: 0 reports"
+			pass=$((pass + 1))
+		fi
+	fi
 fi
 
 echo "### done in $(( $(date +%s) - t0 ))s; logs in tests/output/ (${skipped} skipped)"

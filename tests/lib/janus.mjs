@@ -223,7 +223,18 @@ export async function startJanus(opts = {}) {
   const stdoutFile = path.join(outDir, 'janus.stdout.log');
   const args = ['-F', dir, '-L', logFile, '-o'];
   const started = Date.now();
-  const child = spawnTracked(`janus:${name}`, 'janus', args, { logFile: stdoutFile });
+  // Sanitizer runs (tests/run.sh, MS_SANITIZE): the plugin is built with
+  // ASan/UBSan, Janus is not, so the runtime is preloaded into Janus only.
+  let env;
+  if (process.env.MS_JANUS_PRELOAD) {
+    env = {
+      ...process.env,
+      LD_PRELOAD: process.env.MS_JANUS_PRELOAD,
+      ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=0:halt_on_error=0:print_summary=1',
+      UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=0',
+    };
+  }
+  const child = spawnTracked(`janus:${name}`, 'janus', args, { logFile: stdoutFile, env });
 
   const wsUrl = `ws://127.0.0.1:${wsPort}`;
   const adminUrl = `ws://127.0.0.1:${adminPort}`;
