@@ -32,10 +32,54 @@ struct ms_proc {
 	int err_fd;
 	char line[1024];
 	gsize line_len;
-	gint64 window_start;
-	guint window_lines;
-	guint suppressed;
 };
+
+/* The log budget of one label (source): shared by its successive processes,
+ * so restarts do not reset it. */
+typedef struct log_window {
+	gint64 start;
+	guint lines;
+	guint suppressed;
+} log_window;
+
+static GMutex windows_mutex;
+static GHashTable *windows;		/* label -> log_window */
+
+void ms_proc_cleanup(void)
+{
+	g_mutex_lock(&windows_mutex);
+	g_clear_pointer(&windows, g_hash_table_destroy);
+	g_mutex_unlock(&windows_mutex);
+}
+
+/* May this label log one more line now? Prints the count of lines held back
+ * when a new window opens. */
+static gboolean log_allowed(ms_proc *p)
+{
+	gint64 now = g_get_monotonic_time();
+	g_mutex_lock(&windows_mutex);
+	if(windows == NULL)
+		windows = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	log_window *w = g_hash_table_lookup(windows, p->label);
+	if(w == NULL) {
+		w = g_new0(log_window, 1);
+		g_hash_table_insert(windows, g_strdup(p->label), w);
+	}
+	if(w->start == 0 || now - w->start >= (gint64)MS_PROC_LOG_WINDOW * G_USEC_PER_SEC) {
+		if(w->suppressed > 0)
+			JANUS_LOG(LOG_WARN, MS_TAG "%s: %u more %s lines not logged\n", p->label, w->suppressed, p->name);
+		w->start = now;
+		w->lines = 0;
+		w->suppressed = 0;
+	}
+	gboolean ok = w->lines < MS_PROC_LOG_LINES;
+	if(ok)
+		w->lines++;
+	else
+		w->suppressed++;
+	g_mutex_unlock(&windows_mutex);
+	return ok;
+}
 
 /* Parent pid, read in the child before exec. */
 typedef struct setup_ctx {
@@ -127,22 +171,8 @@ static void log_line(ms_proc *p, const char *line)
 {
 	while(*line == ' ' || *line == '\t')
 		line++;
-	if(*line == '\0')
+	if(*line == '\0' || !log_allowed(p))
 		return;
-	gint64 now = g_get_monotonic_time();
-	if(p->window_start == 0 || now - p->window_start >= (gint64)MS_PROC_LOG_WINDOW * G_USEC_PER_SEC) {
-		if(p->suppressed > 0)
-			JANUS_LOG(LOG_WARN, MS_TAG "%s: %s[%d]: %u more lines not logged\n",
-				p->label, p->name, p->pid, p->suppressed);
-		p->window_start = now;
-		p->window_lines = 0;
-		p->suppressed = 0;
-	}
-	if(p->window_lines >= MS_PROC_LOG_LINES) {
-		p->suppressed++;
-		return;
-	}
-	p->window_lines++;
 	char *safe = ms_proc_redact(line, p->secrets);
 	JANUS_LOG(LOG_WARN, MS_TAG "%s: %s[%d]: %s\n", p->label, p->name, p->pid, safe);
 	g_free(safe);

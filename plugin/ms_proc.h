@@ -5,8 +5,8 @@
  * dies with Janus even on kill -9. Each child has one supervisor thread
  * that forks it (the parent-death signal follows the forking thread, which
  * lives exactly as long as the child), forwards its stderr to the Janus log
- * (redacted, at most MS_PROC_LOG_LINES lines per MS_PROC_LOG_WINDOW seconds)
- * and reaps it. ms_proc_stop() signals the group (SIGTERM, a second SIGTERM
+ * (redacted, at most MS_PROC_LOG_LINES lines per MS_PROC_LOG_WINDOW seconds
+ * per label, across restarts) and reaps it. ms_proc_stop() signals the group (SIGTERM, a second SIGTERM
  * after 0.5 s, SIGKILL after 2 s), waits for the reap and joins the thread:
  * nothing outlives it. */
 #ifndef MS_PROC_H
@@ -36,6 +36,9 @@ ms_proc *ms_proc_start(const ms_proc_opts *opts);
 void ms_proc_stop(ms_proc *p);
 int ms_proc_pid(const ms_proc *p);
 gboolean ms_proc_exited(ms_proc *p);
+
+/* Forget the log budgets (plugin unload). */
+void ms_proc_cleanup(void);
 
 /* A copy of line with every secret replaced by "***" (pure helper). */
 char *ms_proc_redact(const char *line, char **secrets);

@@ -7,6 +7,7 @@
 #include "ms_rtp.h"
 #include "ms_h264.h"
 #include "ms_protocol.h"
+#include "ms_proc.h"
 
 struct ms_source {
 	char *name;
@@ -100,6 +101,7 @@ void ms_sources_destroy(void)
 	g_hash_table_destroy(sources);
 	sources = NULL;
 	g_mutex_unlock(&registry_mutex);
+	ms_proc_cleanup();
 }
 
 gboolean ms_sources_add(const char *name, ms_spec *spec, gboolean preload, char *err, gsize errlen)
