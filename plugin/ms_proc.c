@@ -332,6 +332,9 @@ static void signal_group(ms_proc *p, int sig)
 {
 	if(kill(-p->pid, sig) < 0)
 		kill(p->pid, sig);
+	/* A stopped process would only act on SIGTERM once continued */
+	if(sig == SIGTERM && kill(-p->pid, SIGCONT) < 0)
+		kill(p->pid, SIGCONT);
 }
 
 void ms_proc_stop(ms_proc *p)

@@ -262,6 +262,25 @@ describe('sources: rtsp:// and ffmpeg: variants against a real RTSP server', { s
     assert.equal(srv.plays('camera1'), playsBefore, 'the camera was not re-pulled');
   });
 
+  test('an ingest that stops delivering (SIGSTOP) is reported offline, then killed and restarted', { timeout: 40000 }, async () => {
+    const ingest = ffmpegChildren(janus.child.pid).find((k) => k.cmd.includes('rtsp://'));
+    assert.ok(ingest, 'ingest running');
+    const before = await sourceStatus(admin, 'camera1');
+    const mark = A.client.mark();
+    const tStop = Date.now();
+    process.kill(ingest.pid, 'SIGSTOP'); // alive but silent, like a hung camera connection
+    const off = await A.client.waitStatus(0, 'offline', { since: mark, timeoutMs: 5000 });
+    const on = await A.client.waitStatus(0, 'active', { since: mark, timeoutMs: 25000 });
+    timings('ingest stopped -> camera1 slot offline / active again after the stall restart (ms)',
+      `${off.at - tStop} / ${on.at - tStop}`);
+    assert.ok(!running(ingest), 'the stalled process was killed and reaped');
+    const after = await sourceStatus(admin, 'camera1');
+    assert.equal(after.restarts, before.restarts + 1, JSON.stringify(after));
+    await waitFor(() => srv.clients() === 1, 5000, 'one RTSP connection again');
+    const t = Date.now();
+    await C.peer.waitPackets(0, 10, { since: t, timeoutMs: 8000 }); // the 240p variant resumed with its parent
+  });
+
   test('last viewer leaves: no ffmpeg of ours after source_linger + 2 s', { timeout: 30000 }, async () => {
     assert.ok(ffmpegChildren(janus.child.pid).length >= 2);
     const t0 = Date.now();
