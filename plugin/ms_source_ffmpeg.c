@@ -187,9 +187,15 @@ static gpointer listen_thread(gpointer data)
 	struct pollfd pfd[2] = { { .fd = f->fd, .events = POLLIN }, { .fd = f->rtcp_fd, .events = POLLIN } };
 	gint64 prime_until = g_get_monotonic_time() + FF_PRIME_WAIT_US;
 	while(!g_atomic_int_get(&f->stop)) {
-		if(f->parent != NULL && !g_atomic_int_get(&f->primed) &&
-				(udp_port_bound(f->in_port) || g_get_monotonic_time() > prime_until))
-			ms_source_with_gop(f->parent, prime_locked, f);
+		if(f->parent != NULL && !g_atomic_int_get(&f->primed)) {
+			gboolean bound = udp_port_bound(f->in_port);
+			if(bound) {
+				/* ffmpeg has read the SDP: no file left behind even if Janus is killed */
+				unlink(f->sdp_path);
+			}
+			if(bound || g_get_monotonic_time() > prime_until)
+				ms_source_with_gop(f->parent, prime_locked, f);
+		}
 		int r = poll(pfd, 2, g_atomic_int_get(&f->primed) || f->parent == NULL ? 200 : 20);
 		if(r <= 0)
 			continue;
