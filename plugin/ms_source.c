@@ -482,14 +482,17 @@ static void tick_one(ms_source *src, gint64 now)
 	}
 }
 
+/* Runs on the housekeeping thread. No registry lock: the registry does not
+ * change after ms_sources_start() until ms_sources_destroy(), which runs
+ * after the housekeeping thread has been joined. Holding it here would
+ * stall every `streams` request and admin status while a child process is
+ * being stopped. */
 void ms_sources_tick(gint64 now)
 {
-	g_mutex_lock(&registry_mutex);
 	for(guint i = 0; order && i < order->len; i++) {
 		ms_source *src = g_ptr_array_index(order, i);
 		g_mutex_lock(&src->mutex);
 		tick_one(src, now);
 		g_mutex_unlock(&src->mutex);
 	}
-	g_mutex_unlock(&registry_mutex);
 }
