@@ -8,6 +8,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* g_ptr_array_sort hands the comparator pointers to the elements */
+static gint by_name(gconstpointer a, gconstpointer b)
+{
+	return g_strcmp0(*(char * const *)a, *(char * const *)b);
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : MS_FUZZ_CORPUS;
@@ -24,7 +30,7 @@ int main(int argc, char **argv)
 	while((name = g_dir_read_name(d)) != NULL)
 		g_ptr_array_add(names, g_strdup(name));
 	g_dir_close(d);
-	g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+	g_ptr_array_sort(names, by_name);
 	printf("1..%u\n", names->len);
 	for(guint i = 0; i < names->len; i++) {
 		char *path = g_build_filename(dir, g_ptr_array_index(names, i), NULL);
