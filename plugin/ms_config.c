@@ -1,162 +1,71 @@
-/* ms_config.c: read janus.plugin.multistream.jcfg through Janus's config
- * API: the general section into ms_config, every stream into the source
- * registry. A bad stream entry is logged with its name and skipped. */
+/* ms_config.c: load janus.plugin.multistream.jcfg at plugin init. The
+ * reading and validation are pure (ms_cfg.c); here the result is logged
+ * (every problem with its line and stream name), the general settings
+ * become ms_config, and every usable stream joins the source registry. */
 #include <string.h>
-#include <stdlib.h>
 #include "ms_plugin.h"
 #include "ms_config.h"
 #include "ms_source.h"
-#include "config.h"
-#include "utils.h"
 
 ms_settings ms_config;
 
 /* stream name -> GPtrArray of its secret and/or pin (protected streams only) */
 static GHashTable *protected_streams;
 
-static void set_defaults(void)
+static void add_stream(ms_cfg_stream *st)
 {
-	ms_config.max_slots = 9;
-	ms_config.disconnect_grace = 10;
-	ms_config.rtcp_timeout = 3;
-	ms_config.source_linger = 5;
-	ms_config.source_timeout = 2;
-	ms_config.gop_cache_bytes = 2 * 1024 * 1024;
-	ms_config.gop_cache_age = 10 * G_USEC_PER_SEC;
-	ms_config.ffmpeg = g_strdup("ffmpeg");
-	ms_config.events = TRUE;
-	ms_config.admin_key = NULL;
-}
-
-static janus_config_item *get_item(janus_config *cfg, janus_config_category *cat, const char *name)
-{
-	return janus_config_get(cfg, cat, janus_config_type_item, name);
-}
-
-/* Read an unsigned number in [min, max]; keeps *out on absence, warns on garbage. */
-static void read_uint(janus_config *cfg, janus_config_category *cat, const char *name,
-		guint min, guint max, guint *out)
-{
-	janus_config_item *item = get_item(cfg, cat, name);
-	if(item == NULL || item->value == NULL)
-		return;
-	char *end = NULL;
-	long v = strtol(item->value, &end, 10);
-	if(end == item->value || *end != '\0' || v < (long)min || v > (long)max) {
-		JANUS_LOG(LOG_WARN, MS_TAG "general.%s = \"%s\" is not a number in %u..%u: keeping %u\n",
-			name, item->value, min, max, *out);
-		return;
-	}
-	*out = (guint)v;
-}
-
-static void read_general(janus_config *cfg)
-{
-	janus_config_category *g = janus_config_get(cfg, NULL, janus_config_type_category, "general");
-	if(g == NULL)
-		return;
-	guint cache_kb = (guint)(ms_config.gop_cache_bytes / 1024), cache_age = 10;
-	read_uint(cfg, g, "max_slots", 1, 64, &ms_config.max_slots);
-	read_uint(cfg, g, "disconnect_grace", 0, 3600, &ms_config.disconnect_grace);
-	read_uint(cfg, g, "rtcp_timeout", 1, 600, &ms_config.rtcp_timeout);
-	read_uint(cfg, g, "source_linger", 0, 3600, &ms_config.source_linger);
-	read_uint(cfg, g, "source_timeout", 1, 600, &ms_config.source_timeout);
-	read_uint(cfg, g, "gop_cache_kb", 0, 1024 * 1024, &cache_kb);
-	read_uint(cfg, g, "gop_cache_age", 1, 3600, &cache_age);
-	read_uint(cfg, g, "max_sessions", 0, 1000000, &ms_config.max_sessions);
-	read_uint(cfg, g, "max_requests_per_second", 0, 1000000, &ms_config.max_requests_per_second);
-	ms_config.gop_cache_bytes = (gsize)cache_kb * 1024;
-	ms_config.gop_cache_age = (gint64)cache_age * G_USEC_PER_SEC;
-	janus_config_item *item = get_item(cfg, g, "ffmpeg");
-	if(item && item->value && *item->value) {
-		g_free(ms_config.ffmpeg);
-		ms_config.ffmpeg = g_strdup(item->value);
-	}
-	item = get_item(cfg, g, "events");
-	if(item && item->value)
-		ms_config.events = janus_is_true(item->value);
-	item = get_item(cfg, g, "admin_key");
-	if(item && item->value && *item->value)
-		ms_config.admin_key = g_strdup(item->value);
-}
-
-/* One stream: `name = "source"` or `name: { source = "...", preload = true }`. */
-static void read_stream(janus_config *cfg, janus_config_container *c)
-{
-	const char *name = c->name;
-	const char *source = NULL, *secret = NULL, *pin = NULL;
-	gboolean preload = FALSE;
-	if(c->type == janus_config_type_item) {
-		source = c->value;
-	} else if(c->type == janus_config_type_category) {
-		janus_config_item *item = get_item(cfg, c, "source");
-		source = item ? item->value : NULL;
-		item = get_item(cfg, c, "preload");
-		preload = item && item->value && janus_is_true(item->value);
-		item = get_item(cfg, c, "secret");
-		secret = (item && item->value && *item->value) ? item->value : NULL;
-		item = get_item(cfg, c, "pin");
-		pin = (item && item->value && *item->value) ? item->value : NULL;
-	}
 	char err[160] = "";
-	ms_spec *spec = ms_spec_parse(source, err, sizeof(err));
-	if(spec == NULL) {
-		JANUS_LOG(LOG_ERR, MS_TAG "Stream '%s' skipped: %s\n", name ? name : "?", err);
+	ms_spec *spec = st->spec;
+	if(!ms_sources_add(st->name, spec, st->preload, err, sizeof(err))) {
+		JANUS_LOG(LOG_ERR, MS_TAG "line %d: stream '%s' skipped: %s\n", st->line, st->name, err);
 		return;
 	}
-	if(!ms_sources_add(name, spec, preload, err, sizeof(err))) {
-		JANUS_LOG(LOG_ERR, MS_TAG "Stream '%s' skipped: %s\n", name, err);
-		ms_spec_free(spec);
-		return;
-	}
-	if(secret != NULL || pin != NULL) {
+	st->spec = NULL;	/* the registry owns it now */
+	if(st->secret != NULL || st->pin != NULL) {
 		GPtrArray *keys = g_ptr_array_new_with_free_func(g_free);
-		if(secret)
-			g_ptr_array_add(keys, g_strdup(secret));
-		if(pin)
-			g_ptr_array_add(keys, g_strdup(pin));
-		g_hash_table_insert(protected_streams, g_strdup(name), keys);
+		if(st->secret)
+			g_ptr_array_add(keys, g_strdup(st->secret));
+		if(st->pin)
+			g_ptr_array_add(keys, g_strdup(st->pin));
+		g_hash_table_insert(protected_streams, g_strdup(st->name), keys);
 	}
 	char *shown = spec->url ? ms_spec_redact(spec->url) : NULL;
-	JANUS_LOG(LOG_INFO, MS_TAG "Stream '%s': %s %s%s%s\n", name, ms_source_kind_name(spec->kind),
-		shown ? shown : (spec->parent ? spec->parent : spec->host), preload ? " (preload)" : "",
-		(secret || pin) ? " (protected)" : "");
+	JANUS_LOG(LOG_INFO, MS_TAG "Stream '%s': %s %s%s%s\n", st->name, ms_source_kind_name(spec->kind),
+		shown ? shown : (spec->parent ? spec->parent : spec->host), st->preload ? " (preload)" : "",
+		(st->secret || st->pin) ? " (protected)" : "");
 	g_free(shown);
 }
 
 int ms_config_load(const char *config_path)
 {
-	set_defaults();
 	protected_streams = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 		(GDestroyNotify)g_ptr_array_unref);
 	char *file = g_strdup_printf("%s/%s.jcfg", config_path, MS_PACKAGE);
-	janus_config *cfg = janus_config_parse(file);
-	if(cfg == NULL) {
-		g_free(file);
-		file = g_strdup_printf("%s/%s.cfg", config_path, MS_PACKAGE);
-		cfg = janus_config_parse(file);
+	gchar *text = NULL;
+	gsize len = 0;
+	GError *error = NULL;
+	if(!g_file_get_contents(file, &text, &len, &error)) {
+		JANUS_LOG(LOG_WARN, MS_TAG "No configuration (%s): defaults, no streams\n", error ? error->message : file);
+		g_clear_error(&error);
 	}
-	if(cfg == NULL) {
-		JANUS_LOG(LOG_WARN, MS_TAG "No configuration (%s): no streams\n", file);
-		g_free(file);
-		return 0;
-	}
+	ms_cfg *cfg = ms_cfg_read(text, len);
+	for(guint i = 0; i < cfg->problems->len; i++)
+		JANUS_LOG(LOG_ERR, MS_TAG "%s: %s\n", file, (char *)g_ptr_array_index(cfg->problems, i));
+	ms_config = cfg->settings;
+	memset(&cfg->settings, 0, sizeof(cfg->settings));	/* moved */
+	for(guint i = 0; i < cfg->streams->len; i++)
+		add_stream(g_ptr_array_index(cfg->streams, i));
+	JANUS_LOG(LOG_INFO, MS_TAG "%u stream(s) configured, %u problem(s) in %s\n",
+		cfg->streams->len, cfg->problems->len, file);
+	ms_cfg_free(cfg);
+	g_free(text);
 	g_free(file);
-	read_general(cfg);
-	janus_config_category *streams = janus_config_get(cfg, NULL, janus_config_type_category, "streams");
-	if(streams != NULL) {
-		for(GList *l = streams->list; l != NULL; l = l->next)
-			read_stream(cfg, l->data);
-	}
-	janus_config_destroy(cfg);
 	return 0;
 }
 
 void ms_config_free(void)
 {
-	g_free(ms_config.ffmpeg);
-	g_free(ms_config.admin_key);
-	memset(&ms_config, 0, sizeof(ms_config));
+	ms_settings_clear(&ms_config);
 	if(protected_streams)
 		g_hash_table_destroy(protected_streams);
 	protected_streams = NULL;

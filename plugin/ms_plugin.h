@@ -21,6 +21,7 @@
 #include <jansson.h>
 #include "plugins/plugin.h"
 #include "debug.h"
+#include "ms_cfg.h"
 
 #define MS_PACKAGE "janus.plugin.multistream"
 #define MS_NAME "JANUS Multistream plugin"
@@ -28,21 +29,7 @@
 #define MS_VERSION_STRING "0.1.0"
 #define MS_TAG "[multistream] "
 
-/* Settings from the general section (ms_config.c fills them). */
-typedef struct ms_settings {
-	guint max_slots;		/* slots per PeerConnection (default 9) */
-	guint disconnect_grace;		/* seconds a silent PeerConnection may recover (10) */
-	guint rtcp_timeout;		/* seconds without RTCP before the grace starts (3) */
-	guint source_linger;		/* seconds a source outlives its last consumer (5) */
-	guint source_timeout;		/* seconds without packets before "offline" (2) */
-	gsize gop_cache_bytes;		/* bound of each source's GOP cache (2 MB) */
-	gint64 gop_cache_age;		/* oldest keyframe worth replaying, us (10 s) */
-	char *ffmpeg;			/* ffmpeg binary */
-	gboolean events;		/* notify Janus event handlers */
-	char *admin_key;		/* required by admin requests when set */
-	guint max_sessions;		/* multistream sessions per Janus (0: no cap) */
-	guint max_requests_per_second;	/* per session (0: no cap) */
-} ms_settings;
+/* Settings from the general section: ms_settings (ms_cfg.h). */
 
 extern janus_callbacks *ms_gateway;
 extern janus_plugin ms_plugin;
