@@ -179,6 +179,28 @@ static void test_syntax(void)
 	ms_cfg_free(cfg);
 }
 
+/* The commented sample documents every option: it must load cleanly. */
+static void test_sample(void)
+{
+	char *dir = g_path_get_dirname(__FILE__);
+	char *path = g_build_filename(dir, "..", "..", "conf", "janus.plugin.multistream.jcfg.sample", NULL);
+	gchar *text = NULL;
+	gsize len = 0;
+	g_assert_true(g_file_get_contents(path, &text, &len, NULL));
+	ms_cfg *cfg = ms_cfg_read(text, len);
+	for(guint i = 0; i < cfg->problems->len; i++)
+		g_test_message("%s", (char *)g_ptr_array_index(cfg->problems, i));
+	g_assert_cmpuint(cfg->problems->len, ==, 0);
+	g_assert_nonnull(stream(cfg, "camera1-720p"));
+	g_assert_cmpstr(stream(cfg, "vault")->secret, ==, "change-me-too");
+	g_assert_true(stream(cfg, "entrance")->preload);
+	g_assert_cmpuint(cfg->settings.max_slots, ==, 9);
+	ms_cfg_free(cfg);
+	g_free(text);
+	g_free(path);
+	g_free(dir);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -188,5 +210,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/ms/cfg/bad-general", test_bad_general);
 	g_test_add_func("/ms/cfg/max-slots-range", test_max_slots_range);
 	g_test_add_func("/ms/cfg/syntax", test_syntax);
+	g_test_add_func("/ms/cfg/sample", test_sample);
 	return g_test_run();
 }
