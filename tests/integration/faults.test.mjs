@@ -75,6 +75,7 @@ function running(p) {
  * To Janus the client is silent (no RTCP, no STUN), and nothing reaches it.
  */
 function setNetworkDown(peer, down) {
+  peer.netDown = down;
   let n = 0;
   for (const t of peer.pc.iceTransports) {
     for (const p of t.connection?.protocols || []) {
@@ -119,6 +120,18 @@ async function sendCloseNotify(peer) {
     n++;
   }
   assert.ok(n > 0, 'sent a close_notify');
+}
+
+/** Record when the peer sends RTCP that can reach Janus (peer.rtcpSent: ms timestamps). */
+function trackRtcp(peer) {
+  peer.rtcpSent = [];
+  for (const d of peer.pc.dtlsTransports) {
+    const orig = d.sendRtcp.bind(d);
+    d.sendRtcp = (pkts) => {
+      if (!peer.netDown) peer.rtcpSent.push(Date.now());
+      return orig(pkts);
+    };
+  }
 }
 
 function droppedBy(peer) {
@@ -377,16 +390,24 @@ describe('faults: cameras, transcodes and client networks', { skip: skipPlugin()
       await Q.peer.waitPackets(1, 10, { timeoutMs: 15000 });
       let st = await fx.admin.status();
       assert.equal(st.slots_bound, 2, JSON.stringify(st));
+      // Cut only while RTCP flows (werift may stay silent for a while after
+      // connecting, and that silence would already count).
+      trackRtcp(Q.peer);
+      await waitFor(() => Q.peer.rtcpSent.some((t) => Date.now() - t < 1000), 8000, 'werift sending RTCP');
+      await sleep(100);
       const since = Q.client.mark();
       const tDown = Date.now();
       setNetworkDown(Q.peer, true);
+      const lastRtcp = Math.max(...Q.peer.rtcpSent.filter((t) => t <= tDown - 50));
       const ev = await Q.client.waitEvent((d) => d?.type === 'multistream/disconnected',
         { since, timeoutMs: (RTCP_TIMEOUT + GRACE + 4) * 1000, what: 'multistream/disconnected' });
       const took = ev.at - tDown;
-      timing('network gone -> disconnected (ms)', took);
+      const silent = ev.at - lastRtcp;
+      timing('network gone -> disconnected (ms; since the last RTCP sent)', `${took}; ${silent}`);
       assert.deepEqual(ev.data, { type: 'multistream/disconnected', value: { reason: 'connection_lost' } });
-      // Not before rtcp_timeout + grace (minus one RTCP interval of slack).
-      assert.ok(took >= (RTCP_TIMEOUT + GRACE - 1.5) * 1000, `disconnected too early: ${took} ms`);
+      // rtcp_timeout + grace after the last RTCP (housekeeping ticks every 100 ms).
+      assert.ok(silent >= (RTCP_TIMEOUT + GRACE) * 1000 - 200, `disconnected too early: ${silent} ms after the last RTCP`);
+      assert.ok(silent <= (RTCP_TIMEOUT + GRACE) * 1000 + 2000, `disconnected too late: ${silent} ms after the last RTCP`);
       st = await fx.admin.status();
       assert.equal(st.sessions, 0, JSON.stringify(st));
       assert.equal(st.slots_bound, 0, JSON.stringify(st));
@@ -415,7 +436,10 @@ describe('faults: cameras, transcodes and client networks', { skip: skipPlugin()
     const R = await fx.connect([{ slot: 0, stream: 'camA' }, { slot: 1, stream: 'camA' }]);
     try {
       await R.peer.waitPackets(0, 10, { timeoutMs: 8000 });
-      await sleep(1500); // RTCP flowing: the client hangs up, it is not lost
+      // RTCP flowing: the client hangs up, it is not lost
+      trackRtcp(R.peer);
+      await waitFor(() => R.peer.rtcpSent.some((t) => Date.now() - t < 1000), 8000, 'werift sending RTCP');
+      await sleep(100);
       const since = R.client.mark();
       const t0 = Date.now();
       await sendCloseNotify(R.peer);
