@@ -231,3 +231,27 @@ general: {
   bad: ['max_slots'],
   extra: maxSlotsIsDefault,
 });
+
+badConfigCase('a syntax error inside one entry', {
+  cfg: GENERAL + GOOD_STREAMS(`
+@broken 	broken = rtp://127.0.0.1:5612
+	after = "rtp://127.0.0.1:5614"`),
+  bad: ['broken'],
+  absent: ['broken'],
+  extra: async ({ admin }) => {
+    const st = await admin.status();
+    assert.ok(st.sources.some((s) => s.name === 'after'), 'the entry after the broken line loads');
+  },
+});
+
+badConfigCase('a bad entry carrying credentials and a secret: reported without them', {
+  cfg: GENERAL + GOOD_STREAMS(`
+@credbad 	credbad = "rtsp://user:pw-Zq81x@127.0.0.1:99999/x"
+@credgroup 	credgroup: { source = "rtsp://user:pw-Zq81x@127.0.0.1:99999/y", secret = "sec-Zq82y" }`),
+  bad: ['credbad', 'credgroup'],
+  absent: ['credbad', 'credgroup'],
+  extra: async ({ janus }) => {
+    const text = fs.readFileSync(janus.logFile, 'utf8');
+    for (const s of ['pw-Zq81x', 'sec-Zq82y']) assert.ok(!text.includes(s), `"${s}" appears in the Janus log`);
+  },
+});
