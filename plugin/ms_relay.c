@@ -119,7 +119,7 @@ static gboolean can_cut(ms_slot *slot, gint64 now)
 static void flip(ms_slot *slot, ms_source *src)
 {
 	if(slot->bound != NULL && slot->bound != src)
-		slot->stale = slot->bound;
+		slot->unbind_pending = TRUE;	/* not here: no second source mutex */
 	slot->bound = src;
 	slot->next = NULL;
 	slot->switches++;

@@ -53,19 +53,17 @@ static ms_slot *slot_new(ms_session *s, int index)
 	return slot;
 }
 
-/* Detach a slot from every source; slot mutex NOT held (source first). */
+/* Detach a slot from every source; slot mutex NOT held (source first).
+ * Scans every source, not only bound/next: after any sequence of flips the
+ * slot is registered nowhere once this returns, so it may be freed. */
 static void slot_unbind(ms_slot *slot)
 {
 	g_mutex_lock(&slot->mutex);
-	ms_source *srcs[3] = { slot->bound, slot->next, slot->stale };
-	slot->bound = slot->next = slot->stale = NULL;
+	slot->bound = slot->next = NULL;
 	slot->need_sync = FALSE;
+	slot->unbind_pending = FALSE;
 	g_mutex_unlock(&slot->mutex);
-	for(int i = 0; i < 3; i++) {
-		if(srcs[i] == NULL || (i > 0 && srcs[i] == srcs[0]) || (i == 2 && srcs[2] == srcs[1]))
-			continue;
-		ms_source_remove_consumer(srcs[i], &slot->consumer);
-	}
+	ms_sources_unbind_consumer(&slot->consumer, NULL, NULL);
 }
 
 static void slot_free(ms_slot *slot)
@@ -466,17 +464,18 @@ void ms_session_destroy(ms_session *s)
 	g_mutex_unlock(&s->mutex);
 }
 
-/* Unbind sources a flip left behind (not on the packet path). */
+/* Unbind the sources flips left behind (not on the packet path, where a
+ * second source mutex may not be taken). Session mutex held, so bound and
+ * next can only move next -> bound meanwhile: both are kept. */
 static void unbind_stale(ms_slot *slot)
 {
 	g_mutex_lock(&slot->mutex);
-	ms_source *stale = slot->stale;
-	slot->stale = NULL;
-	if(stale == slot->bound || stale == slot->next)
-		stale = NULL;
+	gboolean pending = slot->unbind_pending;
+	ms_source *bound = slot->bound, *next = slot->next;
+	slot->unbind_pending = FALSE;
 	g_mutex_unlock(&slot->mutex);
-	if(stale != NULL)
-		ms_source_remove_consumer(stale, &slot->consumer);
+	if(pending)
+		ms_sources_unbind_consumer(&slot->consumer, bound, next);
 }
 
 void ms_session_tick(ms_session *s, gint64 now)

@@ -25,7 +25,7 @@ typedef struct ms_slot {
 	char quality[MS_NAME_MAX];	/* requested quality ("" if none) */
 	ms_source *bound;		/* source the browser is decoding */
 	ms_source *next;		/* source being switched to (make-before-break) */
-	ms_source *stale;		/* old source to unbind (housekeeping) */
+	gboolean unbind_pending;	/* flipped: housekeeping unbinds the old sources */
 	gboolean need_sync;		/* browser needs a keyframe start from bound */
 	ms_rewrite rw;
 	gint64 last_send;		/* monotonic us of the last packet relayed */

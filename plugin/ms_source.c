@@ -354,6 +354,21 @@ gint64 ms_source_stop_idle_since(ms_source *src)
 	return src->stop_idle_since;
 }
 
+void ms_sources_unbind_consumer(ms_consumer *c, ms_source *keep1, ms_source *keep2)
+{
+	/* No registry lock: the registry is immutable while sessions exist */
+	for(guint i = 0; order && i < order->len; i++) {
+		ms_source *src = g_ptr_array_index(order, i);
+		if(src == keep1 || src == keep2)
+			continue;
+		g_mutex_lock(&src->mutex);
+		gboolean present = g_ptr_array_find(src->consumers, c, NULL);
+		g_mutex_unlock(&src->mutex);
+		if(present)
+			ms_source_remove_consumer(src, c);
+	}
+}
+
 void ms_source_request_keyframe(ms_source *src)
 {
 	if(src->driver->keyframe != NULL)

@@ -94,6 +94,10 @@ void ms_source_remove_consumer_idle(ms_source *src, ms_consumer *c, gint64 idle_
 /* For drivers, inside stop: when the source's last consumer left, or 0
  * when it is being stopped with consumers (a restart). */
 gint64 ms_source_stop_idle_since(ms_source *src);
+/* Remove a consumer from every source but keep1 and keep2 (either may be
+ * NULL). A slot that flipped between sources, or is about to be freed,
+ * leaves no registration behind however many flips happened meanwhile. */
+void ms_sources_unbind_consumer(ms_consumer *c, ms_source *keep1, ms_source *keep2);
 /* Ask upstream for a keyframe where the kind supports it. */
 void ms_source_request_keyframe(ms_source *src);
 
