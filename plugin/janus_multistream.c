@@ -124,31 +124,36 @@ static gpointer handler_main(gpointer data)
 	return NULL;
 }
 
-static void tick_session(gpointer key, gpointer value, gpointer data)
+static void add_session(gpointer key, gpointer value, gpointer data)
 {
 	g_ptr_array_add(data, value);
 }
 
+/* Every session, each with a reference taken: iterate without the table
+ * lock; g_ptr_array_free() drops the references. */
+static GPtrArray *sessions_snapshot(void)
+{
+	GPtrArray *snapshot = g_ptr_array_new_with_free_func((GDestroyNotify)ms_session_unref);
+	g_mutex_lock(&sessions_mutex);
+	if(sessions)
+		g_hash_table_foreach(sessions, add_session, snapshot);
+	for(guint i = 0; i < snapshot->len; i++)
+		ms_session_ref(g_ptr_array_index(snapshot, i));
+	g_mutex_unlock(&sessions_mutex);
+	return snapshot;
+}
+
 static gpointer housekeeping_main(gpointer data)
 {
-	GPtrArray *snapshot = g_ptr_array_new();
 	while(!g_atomic_int_get(&stopping)) {
 		g_usleep(100 * 1000);
 		gint64 now = g_get_monotonic_time();
-		g_mutex_lock(&sessions_mutex);
-		g_hash_table_foreach(sessions, tick_session, snapshot);
+		GPtrArray *snapshot = sessions_snapshot();
 		for(guint i = 0; i < snapshot->len; i++)
-			ms_session_ref(g_ptr_array_index(snapshot, i));
-		g_mutex_unlock(&sessions_mutex);
-		for(guint i = 0; i < snapshot->len; i++) {
-			ms_session *s = g_ptr_array_index(snapshot, i);
-			ms_session_tick(s, now);
-			ms_session_unref(s);
-		}
-		g_ptr_array_set_size(snapshot, 0);
+			ms_session_tick(g_ptr_array_index(snapshot, i), now);
+		g_ptr_array_free(snapshot, TRUE);
 		ms_sources_tick(now);
 	}
-	g_ptr_array_free(snapshot, TRUE);
 	return NULL;
 }
 
@@ -302,21 +307,14 @@ static json_t *ms_handle_admin_message(json_t *message)
 		json_object_set_new(reply, "error", json_string(ms_error_string(MS_ERR_INVALID_REQUEST)));
 		return reply;
 	}
-	guint with_slots = 0, bound = 0, handles = 0;
-	g_mutex_lock(&sessions_mutex);
-	GPtrArray *snapshot = g_ptr_array_new();
-	if(sessions)
-		g_hash_table_foreach(sessions, tick_session, snapshot);
-	for(guint i = 0; i < snapshot->len; i++)
-		ms_session_ref(g_ptr_array_index(snapshot, i));
-	g_mutex_unlock(&sessions_mutex);
+	guint with_slots = 0, bound = 0;
+	GPtrArray *snapshot = sessions_snapshot();
+	guint handles = snapshot->len;
 	for(guint i = 0; i < snapshot->len; i++) {
 		ms_session *s = g_ptr_array_index(snapshot, i);
-		handles++;
 		if(ms_session_has_slots(s))
 			with_slots++;
 		bound += ms_session_bound_slots(s);
-		ms_session_unref(s);
 	}
 	g_ptr_array_free(snapshot, TRUE);
 	json_object_set_new(reply, "multistream", json_string("status"));

@@ -245,17 +245,23 @@ out:
 	return err;
 }
 
-static ms_error handle_switch(ms_session *s, ms_request *req, const char *transaction, json_t *jsep, int *err_slot)
+/* Point a slot at req->resolved (switch and resume). */
+static ms_error switch_to(ms_session *s, ms_slot *slot, ms_request *req, const char *transaction)
 {
-	ms_slot *slot = request_slot(s, req, err_slot);
-	if(slot == NULL)
-		return MS_ERR_INVALID_SLOT;
 	ms_error err = MS_OK;
 	ms_source *src = find_stream(s, req, req->resolved, &err);
 	if(src == NULL)
 		return err;
 	bind_next(slot, src, req, transaction);
 	return MS_OK;
+}
+
+static ms_error handle_switch(ms_session *s, ms_request *req, const char *transaction, json_t *jsep, int *err_slot)
+{
+	ms_slot *slot = request_slot(s, req, err_slot);
+	if(slot == NULL)
+		return MS_ERR_INVALID_SLOT;
+	return switch_to(s, slot, req, transaction);
 }
 
 static ms_error handle_pause(ms_session *s, ms_request *req, const char *transaction, json_t *jsep, int *err_slot)
@@ -290,12 +296,7 @@ static ms_error handle_resume(ms_session *s, ms_request *req, const char *transa
 		g_strlcpy(req->quality, slot->quality, sizeof(req->quality));
 		g_mutex_unlock(&slot->mutex);
 	}
-	ms_error err = MS_OK;
-	ms_source *src = find_stream(s, req, req->resolved, &err);
-	if(src == NULL)
-		return err;
-	bind_next(slot, src, req, transaction);
-	return MS_OK;
+	return switch_to(s, slot, req, transaction);
 }
 
 static void resync(ms_slot *slot)

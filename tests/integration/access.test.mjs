@@ -13,6 +13,7 @@
 // Run alone: MS_SKIP_SETUP=1 MS_SKIP_UNIT=1 MS_BUILD_DIR=build-faults bash tests/run.sh integration/access.test.mjs
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { waitFor } from '../lib/wait.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startJanus, pluginSkipReason, sleep } from '../lib/janus.mjs';
@@ -25,15 +26,6 @@ import { stopAll } from '../lib/procs.mjs';
 const skip = pluginSkipReason() || false;
 const res = (i) => `${CAMERA_PRESETS[i].width}x${CAMERA_PRESETS[i].height}`;
 
-async function waitFor(pred, timeoutMs, what, stepMs = 50) {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await pred();
-    if (v) return Date.now() - t0;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timeout after ${timeoutMs} ms: ${what}`);
-    await sleep(stepMs);
-  }
-}
 
 async function waitRes(peer, k, r, since = 0, timeoutMs = 8000) {
   await waitFor(() => resolutionsIn(peer.packets(k, since)).includes(r), timeoutMs,

@@ -12,6 +12,7 @@
 // Run alone: MS_SKIP_SETUP=1 MS_SKIP_UNIT=1 MS_BUILD_DIR=build-faults bash tests/run.sh integration/faults.test.mjs
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { waitFor } from '../lib/wait.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startFixture, skipPlugin, waitResolution, resolutionsIn, sleep } from '../lib/fixture.mjs';
@@ -29,15 +30,6 @@ function timing(name, value) {
   console.log(`# timing ${name}: ${value}`);
 }
 
-async function waitFor(pred, timeoutMs, what, stepMs = 50) {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await pred();
-    if (v) return Date.now() - t0;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timeout after ${timeoutMs} ms: ${what}`);
-    await sleep(stepMs);
-  }
-}
 
 function procStat(pid) {
   let stat;

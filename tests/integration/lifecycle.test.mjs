@@ -2,18 +2,8 @@
 // the plugin's status, close, WebSocket drop, re-init after close.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { waitStatus } from '../lib/wait.mjs';
 import { startFixture, skipPlugin, waitResolution, sleep } from '../lib/fixture.mjs';
-
-async function waitFor(fn, { timeoutMs = 6000, what = 'condition' } = {}) {
-  const t0 = Date.now();
-  let last;
-  while (Date.now() - t0 < timeoutMs) {
-    last = await fn();
-    if (last.ok) return last;
-    await sleep(100);
-  }
-  throw new Error(`timeout after ${timeoutMs} ms: ${what}; last: ${JSON.stringify(last)}`);
-}
 
 describe('lifecycle: close, WebSocket drop, admin status and handle_info', { skip: skipPlugin(), timeout: 120000 }, () => {
   let fx;
@@ -89,10 +79,8 @@ describe('lifecycle: close, WebSocket drop, admin status and handle_info', { ski
     // detach + destroy: the handle goes away (Janus may finish it just after
     // its reply), taking the re-initialized session with it.
     await client.close();
-    await waitFor(async () => {
-      const s = await fx.admin.status();
-      return { ok: s.sessions === 0 && s.slots_bound === 0, ...s };
-    }, { timeoutMs: 3000, what: '0 sessions / 0 bound slots after detach' });
+    await waitStatus(fx.admin, (s) => s.sessions === 0 && s.slots_bound === 0,
+      { timeoutMs: 3000, what: '0 sessions / 0 bound slots after detach' });
   });
 
   test('WebSocket dropped without detach: within a few seconds 0 sessions, 0 bound slots, Janus session gone', { timeout: 30000 }, async () => {
@@ -104,10 +92,8 @@ describe('lifecycle: close, WebSocket drop, admin status and handle_info', { ski
     const sid = client.sessionId;
     client.drop();
     const t0 = Date.now();
-    st = await waitFor(async () => {
-      const s = await fx.admin.status();
-      return { ok: s.sessions === 0 && s.slots_bound === 0, ...s };
-    }, { timeoutMs: 8000, what: 'status back to 0 sessions / 0 bound slots' });
+    st = await waitStatus(fx.admin, (s) => s.sessions === 0 && s.slots_bound === 0,
+      { timeoutMs: 8000, what: 'status back to 0 sessions / 0 bound slots' });
     const took = Date.now() - t0;
     const sessions = await fx.admin.listSessions();
     assert.ok(!sessions.includes(sid), 'Janus session destroyed');

@@ -4,20 +4,10 @@
 // source's consumer list: the soak test crashed Janus that way.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { waitStatus } from '../lib/wait.mjs';
 import { startFixture, skipPlugin, sleep } from '../lib/fixture.mjs';
 
 const CAMS = ['camera1', 'camera2', 'camera3', 'camera4'];
-
-async function waitFor(fn, { timeoutMs = 6000, what = 'condition' } = {}) {
-  const t0 = Date.now();
-  let last;
-  while (Date.now() - t0 < timeoutMs) {
-    last = await fn();
-    if (last.ok) return last;
-    await sleep(100);
-  }
-  throw new Error(`timeout after ${timeoutMs} ms: ${what}; last: ${JSON.stringify(last)}`);
-}
 
 describe('rapid switching leaves no registration behind', { skip: skipPlugin(), timeout: 120000 }, () => {
   let fx;
@@ -57,10 +47,8 @@ describe('rapid switching leaves no registration behind', { skip: skipPlugin(), 
     const closed = await a.client.request('multistream/close', {});
     assert.equal(closed.data.value.status, 'closed');
     b.client.drop();
-    st = await waitFor(async () => {
-      const s = await fx.admin.status();
-      return { ok: s.sessions === 0 && s.slots_bound === 0 && s.sources.every((x) => x.consumers === 0), s };
-    }, { what: '0 sessions, 0 bound slots, 0 consumers on every source' });
+    await waitStatus(fx.admin, (s) => s.sessions === 0 && s.slots_bound === 0 && s.sources.every((x) => x.consumers === 0),
+      { what: '0 sessions, 0 bound slots, 0 consumers on every source' });
     assert.ok(fx.janusAlive(), 'Janus alive after cleanup');
   });
 

@@ -4,6 +4,7 @@
 //   MS_BUILD_DIR=build-src bash tests/lib/netns.sh node --test tests/integration/sources.test.mjs
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { waitFor } from '../lib/wait.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startJanus, pluginSkipReason, sleep } from '../lib/janus.mjs';
@@ -51,15 +52,6 @@ function running(p) {
   return !!now && now.start === p.start && now.state !== 'Z';
 }
 
-async function waitFor(pred, timeoutMs, what, stepMs = 50) {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await pred();
-    if (v) return Date.now() - t0;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timeout after ${timeoutMs} ms: ${what}`);
-    await sleep(stepMs);
-  }
-}
 
 function resolutions(peer, k, since = 0) {
   return [...new Set(peer.packets(k, since).map((p) => packetResolution(p.payload)).filter(Boolean))];
