@@ -234,7 +234,15 @@ class Client {
 
   switchOnce() {
     if (this.state !== 'up' || !this.switching) return;
-    const k = Math.floor(Math.random() * this.opts.slots);
+    let k = Math.floor(Math.random() * this.opts.slots);
+    if (cfg.slotGapMs) {
+      // Workaround mode: never switch a slot switched less than slotGapMs ago.
+      const now = Date.now();
+      const ok = [];
+      for (let j = 0; j < this.opts.slots; j++) if (now - this.slots[j].lastSwitchAt >= cfg.slotGapMs) ok.push(j);
+      if (!ok.length) return;
+      k = ok[Math.floor(Math.random() * ok.length)];
+    }
     const r = Math.random();
     let stream;
     if (r < cfg.pUnknown) stream = cfg.unknown[Math.floor(Math.random() * cfg.unknown.length)];
@@ -282,6 +290,9 @@ class Client {
       try { c.ws.pause(); } catch { /* ignore */ } // stop reading
       try { await this.pc?.close(); } catch { /* ignore */ } // werift sends no DTLS alert, no RTCP bye
       vanished.push(c);
+      // Like a vanished browser's TCP connection that finally times out: drop
+      // the socket well after Janus's session_timeout reclaimed the session.
+      setTimeout(() => { const i = vanished.indexOf(c); if (i >= 0) { vanished.splice(i, 1); try { c.ws.terminate(); } catch { /* ignore */ } } }, cfg.vanishDropMs || 40000).unref?.();
     }
     inc(acct.leaves, mode);
   }
@@ -374,11 +385,11 @@ async function handle(msg) {
         // Arrival order includes NACK retransmissions: analyse in sequence order.
         let ext = null, prev = null;
         const byExt = new Map();
-        let dups = 0;
+        let dups = 0, dupsDiffer = 0; // a same-seq packet with other content would be a rewrite bug
         for (const p of s.capture) {
           ext = ext === null ? p.seq : ext + seqDiff(prev, p.seq);
           prev = p.seq;
-          if (byExt.has(ext)) dups++; else byExt.set(ext, p);
+          if (byExt.has(ext)) { dups++; if (!byExt.get(ext).payload.equals(p.payload) || byExt.get(ext).ts !== p.ts) dupsDiffer++; } else byExt.set(ext, p);
         }
         const keys = [...byExt.keys()].sort((x, y) => x - y);
         const pk = keys.map((k2) => byExt.get(k2));
@@ -398,7 +409,7 @@ async function handle(msg) {
             from = i;
           }
         }
-        out.push({ client: c.id, slot: k, packets: pk.length, duplicates: seqBad, missing, tsBackwards: tsBad, 
+        out.push({ client: c.id, slot: k, packets: pk.length, duplicates: seqBad, duplicatesDiffering: dupsDiffer, missing, tsBackwards: tsBad, 
           frameNumViolations: fn.length, firstViolations: fn.slice(0, 3) });
       });
       return { ok: true, captures: out };
