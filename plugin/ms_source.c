@@ -308,7 +308,9 @@ json_t *ms_sources_status(void)
 		json_object_set_new(e, "kind", json_string(ms_source_kind_name(src->spec->kind)));
 		json_object_set_new(e, "state", json_string(ms_source_state_name(src->state)));
 		json_object_set_new(e, "consumers", json_integer(src->consumers->len));
-		json_object_set_new(e, "running", json_boolean(src->running));
+		/* A source being stopped is reported stopped: its child may already
+		 * be gone while the driver still joins its threads */
+		json_object_set_new(e, "running", json_boolean(src->running && !src->stopping));
 		json_object_set_new(e, "restarts", json_integer(src->restarts));
 		json_object_set_new(e, "gop_packets", json_integer(ms_gop_count(src->gop)));
 		json_object_set_new(e, "gop_bytes", json_integer(ms_gop_bytes(src->gop)));
