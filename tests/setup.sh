@@ -48,32 +48,26 @@ fi
 
 # 2. npm packages (werift, ws, playwright-core) in tests/
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-cd "$TESTS"
-if [ -f package-lock.json ]; then
-	if [ -f node_modules/.package-lock.json ] \
+# npm ci in DIR unless node_modules is newer than package.json and its lockfile
+npm_deps() {
+	cd "$1"
+	if [ ! -f package-lock.json ]; then
+		say "no package-lock.json: npm install in $2"
+		npm install --no-audit --no-fund
+	elif [ -f node_modules/.package-lock.json ] \
 		&& [ node_modules/.package-lock.json -nt package-lock.json ] \
 		&& [ node_modules/.package-lock.json -nt package.json ]; then
-		say "node_modules up to date with package-lock.json, skipping npm ci"
+		say "$2 node_modules up to date with package-lock.json, skipping npm ci"
 	else
-		say "npm ci in tests/"
+		say "npm ci in $2"
 		npm ci --no-audit --no-fund
 	fi
-else
-	say "no package-lock.json: npm install in tests/"
-	npm install --no-audit --no-fund
-fi
+}
+npm_deps "$TESTS" tests/
 
 # 2b. The browser client (js-client/): npm ci + build (the wall and the e2e
 # tests load js-client/dist/browser/multistream-client.js)
-cd "$REPO/js-client"
-if [ -f node_modules/.package-lock.json ] \
-	&& [ node_modules/.package-lock.json -nt package-lock.json ] \
-	&& [ node_modules/.package-lock.json -nt package.json ]; then
-	say "js-client/node_modules up to date, skipping npm ci"
-else
-	say "npm ci in js-client/"
-	npm ci --no-audit --no-fund
-fi
+npm_deps "$REPO/js-client" js-client/
 if [ "${MS_SETUP_NO_BUILD:-}" != "1" ]; then
 	say "building js-client (tsc + browser bundle)"
 	npm run build
