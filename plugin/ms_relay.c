@@ -32,6 +32,9 @@ void ms_relay_set_status(ms_slot *slot, ms_slot_event ev, json_t *request_id,
 	slot->error = (next == MS_SLOT_ERROR && error) ? g_strdup(error) : NULL;
 	if(!changed && request_id == NULL)
 		return;
+	/* Nobody to tell: the core is detaching this handle */
+	if(g_atomic_int_get(&slot->session->destroyed))
+		return;
 	janus_plugin_session *h = slot->session->handle;
 	ms_push_event(h, transaction, ms_msg_status(request_id, slot->index, slot->stream,
 		slot->quality[0] ? slot->quality : NULL, slot->status, slot->error), NULL);
