@@ -2,7 +2,14 @@
  * handle -> session table, the request queue and its handler thread, the
  * housekeeping thread, and the admin API. Everything else lives in the
  * ms_* modules (see ms_plugin.h for the lock order). */
+#ifdef HAVE_CONFIG_H
+#include "ms_build_config.h"
+#endif
 #include <string.h>
+#include <unistd.h>
+#ifdef HAVE_MALLOC_H
+#include <malloc.h>
+#endif
 #include "ms_plugin.h"
 #include "ms_config.h"
 #include "ms_session.h"
@@ -86,7 +93,12 @@ void ms_push_event(janus_plugin_session *handle, const char *transaction, json_t
 {
 	if(handle != NULL && !g_atomic_int_get(&handle->stopped)) {
 		int r = ms_gateway->push_event(handle, &ms_plugin, transaction, msg, jsep);
-		if(r != 0)
+		/* -2 / 458: the core detached the handle or destroyed its session
+		 * between our check and the push (an event from a source thread
+		 * racing a detach): expected, not a fault */
+		if(r == -2 || r == JANUS_ERROR_SESSION_NOT_FOUND)
+			JANUS_LOG(LOG_VERB, MS_TAG "event for a detached handle dropped\n");
+		else if(r != 0)
 			JANUS_LOG(LOG_WARN, MS_TAG "push_event failed: %d (%s)\n", r, janus_get_api_error(r));
 	}
 	json_decref(msg);
@@ -143,6 +155,57 @@ static GPtrArray *sessions_snapshot(void)
 	return snapshot;
 }
 
+/* Returning freed heap to the system (heap_trim_interval): Janus runs a
+ * thread per handle and glibc keeps what each thread freed in its arena, so
+ * viewers coming and going grow RSS with memory nobody uses. Figures for the
+ * admin status; only the housekeeping thread writes them. */
+static struct {
+	GMutex mutex;
+	guint64 trims;
+	gint64 last_us;			/* duration of the last trim */
+	gint64 max_us;
+	gint64 released_kb;		/* RSS returned, summed over the trims */
+	gint64 next;			/* monotonic time of the next trim */
+} heap_trim;
+
+static gint64 rss_kb(void)
+{
+	char *text = NULL;
+	gint64 pages = -1;
+	if(g_file_get_contents("/proc/self/statm", &text, NULL, NULL)) {
+		char *p = strchr(text, ' ');
+		if(p != NULL)
+			pages = g_ascii_strtoll(p + 1, NULL, 10);
+	}
+	g_free(text);
+	return pages < 0 ? -1 : pages * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+static void heap_trim_tick(gint64 now)
+{
+#ifdef HAVE_MALLOC_TRIM
+	if(ms_config.heap_trim_interval == 0)
+		return;
+	if(heap_trim.next == 0)
+		heap_trim.next = now + (gint64)ms_config.heap_trim_interval * G_USEC_PER_SEC;
+	if(now < heap_trim.next)
+		return;
+	heap_trim.next = now + (gint64)ms_config.heap_trim_interval * G_USEC_PER_SEC;
+	gint64 before = rss_kb(), t0 = g_get_monotonic_time();
+	malloc_trim(0);
+	gint64 took = g_get_monotonic_time() - t0, after = rss_kb();
+	g_mutex_lock(&heap_trim.mutex);
+	heap_trim.trims++;
+	heap_trim.last_us = took;
+	heap_trim.max_us = MAX(heap_trim.max_us, took);
+	if(before > after && after >= 0)
+		heap_trim.released_kb += before - after;
+	g_mutex_unlock(&heap_trim.mutex);
+	JANUS_LOG(LOG_VERB, MS_TAG "Heap trimmed in %" G_GINT64_FORMAT " us: RSS %" G_GINT64_FORMAT
+		" -> %" G_GINT64_FORMAT " kB\n", took, before, after);
+#endif
+}
+
 static gpointer housekeeping_main(gpointer data)
 {
 	while(!g_atomic_int_get(&stopping)) {
@@ -153,6 +216,7 @@ static gpointer housekeeping_main(gpointer data)
 			ms_session_tick(g_ptr_array_index(snapshot, i), now);
 		g_ptr_array_free(snapshot, TRUE);
 		ms_sources_tick(now);
+		heap_trim_tick(now);
 	}
 	return NULL;
 }
@@ -291,6 +355,30 @@ static json_t *ms_query_session(janus_plugin_session *handle)
 	return q;
 }
 
+/* The process's heap as glibc sees it (the whole Janus process, not only
+ * this plugin): what is allocated vs what malloc keeps free, so an operator
+ * can tell a leak (in_use grows) from fragmentation (free grows). */
+static json_t *heap_status(void)
+{
+#ifdef HAVE_MALLINFO2
+	struct mallinfo2 mi = mallinfo2();
+	json_t *heap = json_object();
+	json_object_set_new(heap, "in_use", json_integer((json_int_t)(mi.uordblks + mi.hblkhd)));
+	json_object_set_new(heap, "free", json_integer((json_int_t)mi.fordblks));
+	json_object_set_new(heap, "arena", json_integer((json_int_t)mi.arena));
+	json_object_set_new(heap, "mmapped", json_integer((json_int_t)mi.hblkhd));
+	g_mutex_lock(&heap_trim.mutex);
+	json_object_set_new(heap, "trims", json_integer((json_int_t)heap_trim.trims));
+	json_object_set_new(heap, "trim_last_us", json_integer(heap_trim.last_us));
+	json_object_set_new(heap, "trim_max_us", json_integer(heap_trim.max_us));
+	json_object_set_new(heap, "trim_released_kb", json_integer(heap_trim.released_kb));
+	g_mutex_unlock(&heap_trim.mutex);
+	return heap;
+#else
+	return json_null();
+#endif
+}
+
 /* Admin API: {"request":"status"} -> sessions, bound slots, sources. */
 static json_t *ms_handle_admin_message(json_t *message)
 {
@@ -322,5 +410,6 @@ static json_t *ms_handle_admin_message(json_t *message)
 	json_object_set_new(reply, "sessions", json_integer(with_slots));
 	json_object_set_new(reply, "slots_bound", json_integer(bound));
 	json_object_set_new(reply, "sources", ms_sources_status());
+	json_object_set_new(reply, "heap", heap_status());
 	return reply;
 }

@@ -93,9 +93,13 @@ static void cleanup_locked(ms_session *s)
 /* Find a stream this session may watch. With access control on, an unknown
  * stream and a forbidden one get the same answer (487), so nobody can probe
  * which names exist. */
-static ms_source *find_stream(ms_session *s, ms_request *req, const char *name, ms_error *err)
+static const char *request_token(ms_session *s, ms_request *req)
 {
-	const char *token = req->has_token ? req->token : s->token;
+	return req->has_token ? req->token : s->token;
+}
+
+static ms_source *find_stream(const char *name, const char *token, ms_error *err)
+{
 	ms_source *src = ms_sources_lookup(name);
 	if(ms_config_access_control()) {
 		if(src == NULL || !ms_config_authorized(name, token)) {
@@ -170,7 +174,7 @@ static ms_error handle_init(ms_session *s, ms_request *req, const char *transact
 		/* All or nothing: a forbidden slot fails the init, nothing changes */
 		for(guint i = 0; i < req->n_slots; i++) {
 			ms_error err = MS_OK;
-			if(find_stream(s, req, req->slots[i].resolved, &err) == NULL) {
+			if(find_stream(req->slots[i].resolved, request_token(s, req), &err) == NULL) {
 				*err_slot = req->slots[i].slot;
 				return err;
 			}
@@ -185,6 +189,7 @@ static ms_error handle_init(ms_session *s, ms_request *req, const char *transact
 		ms_slot *slot = slot_new(s, sr->slot);
 		s->slots[i] = slot;
 		set_names(slot, sr->resolved, sr->quality);
+		g_strlcpy(slot->token, s->token, sizeof(slot->token));
 		ms_source *src = ms_sources_lookup(sr->resolved);
 		if(src == NULL) {
 			/* Not fatal: the slot keeps its m-line and can be switched later */
@@ -245,13 +250,16 @@ out:
 	return err;
 }
 
-/* Point a slot at req->resolved (switch and resume). */
-static ms_error switch_to(ms_session *s, ms_slot *slot, ms_request *req, const char *transaction)
+/* Point a slot at req->resolved (switch and resume), as allowed by token. */
+static ms_error switch_to(ms_slot *slot, ms_request *req, const char *token, const char *transaction)
 {
 	ms_error err = MS_OK;
-	ms_source *src = find_stream(s, req, req->resolved, &err);
+	ms_source *src = find_stream(req->resolved, token, &err);
 	if(src == NULL)
 		return err;
+	g_mutex_lock(&slot->mutex);
+	g_strlcpy(slot->token, token, sizeof(slot->token));
+	g_mutex_unlock(&slot->mutex);
 	bind_next(slot, src, req, transaction);
 	return MS_OK;
 }
@@ -261,7 +269,7 @@ static ms_error handle_switch(ms_session *s, ms_request *req, const char *transa
 	ms_slot *slot = request_slot(s, req, err_slot);
 	if(slot == NULL)
 		return MS_ERR_INVALID_SLOT;
-	return switch_to(s, slot, req, transaction);
+	return switch_to(slot, req, request_token(s, req), transaction);
 }
 
 static ms_error handle_pause(ms_session *s, ms_request *req, const char *transaction, json_t *jsep, int *err_slot)
@@ -289,14 +297,19 @@ static ms_error handle_resume(ms_session *s, ms_request *req, const char *transa
 	ms_slot *slot = request_slot(s, req, err_slot);
 	if(slot == NULL)
 		return MS_ERR_INVALID_SLOT;
+	char token[MS_NAME_MAX];
+	g_strlcpy(token, request_token(s, req), sizeof(token));
 	if(!req->has_stream) {
-		/* Resume what the slot showed before */
+		/* Resume what the slot showed before, with the token that allowed it
+		 * (unless the request brings its own) */
 		g_mutex_lock(&slot->mutex);
 		g_strlcpy(req->resolved, slot->stream, sizeof(req->resolved));
 		g_strlcpy(req->quality, slot->quality, sizeof(req->quality));
+		if(!req->has_token)
+			g_strlcpy(token, slot->token, sizeof(token));
 		g_mutex_unlock(&slot->mutex);
 	}
-	return switch_to(s, slot, req, transaction);
+	return switch_to(slot, req, token, transaction);
 }
 
 static void resync(ms_slot *slot)

@@ -23,6 +23,7 @@ typedef struct ms_slot {
 	char *error;			/* status error string, or NULL */
 	char stream[MS_RESOLVED_MAX];	/* resolved name shown (or switched to) */
 	char quality[MS_NAME_MAX];	/* requested quality ("" if none) */
+	char token[MS_NAME_MAX];	/* the token that authorized stream (resume reuses it) */
 	ms_source *bound;		/* source the browser is decoding */
 	ms_source *next;		/* source being switched to (make-before-break) */
 	gboolean unbind_pending;	/* flipped: housekeeping unbinds the old sources */

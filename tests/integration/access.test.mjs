@@ -267,7 +267,7 @@ describe('access control: protected streams, admin_key, credentials', { skip, ti
     assert.equal((await admin.messagePlugin({ request: 'status', admin_key: ADMIN_KEY })).slots_bound, 0);
   });
 
-  test('the right token plays; it is remembered for later switches; switch/resume to a stream it does not open get 487 and keep the slot', { timeout: 40000 }, async () => {
+  test('the right token plays; it is remembered for later switches; switch/resume to a stream it does not open get 487 and keep the slot; a bare resume reuses the token that opened the slot', { timeout: 40000 }, async () => {
     const V = await connect([{ slot: 0, stream: 'camS' }, { slot: 1, stream: 'open' }], { token: SECRET });
     assert.deepEqual(V.answer.data.value.slots.map((s) => [s.stream, s.status]), [['camS', 'active'], ['open', 'active']]);
     await waitRes(V.peer, 0, res(1));
@@ -310,6 +310,14 @@ describe('access control: protected streams, admin_key, credentials', { skip, ti
     r = await c.request('multistream/resume', { slot: 0, stream: 'camP', token: PIN });
     assert.equal(r.data.value?.status?.status, 'buffering', JSON.stringify(r.data));
     assert.equal(r.data.value.status.stream, 'camP');
+    // resume without a stream or token: the token that opened the slot's
+    // stream (the pin), not the session's (which does not open camP)
+    r = await c.request('multistream/pause', { slot: 1 });
+    assert.equal(r.data.value?.status?.status, 'paused', JSON.stringify(r.data));
+    r = await c.request('multistream/resume', { slot: 1 });
+    assert.equal(r.data.value?.status?.status, 'buffering', `resume of a stream opened by its own token: ${JSON.stringify(r.data)}`);
+    assert.equal(r.data.value.status.stream, 'camP');
+    await c.waitStatus(1, 'active', { since: r.since });
     // streams with the session's remembered token
     assert.ok(names(await c.request('multistream/streams', {})).includes('camS'));
     assert.ok(!names(await c.request('multistream/streams', {})).includes('camP'));
