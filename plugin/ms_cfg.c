@@ -22,6 +22,7 @@ void ms_settings_defaults(ms_settings *s)
 	s->gop_cache_age = 10 * G_USEC_PER_SEC;
 	s->ffmpeg = g_strdup("ffmpeg");
 	s->events = TRUE;
+	s->heap_trim_interval = 10;
 }
 
 void ms_settings_clear(ms_settings *s)
@@ -58,6 +59,7 @@ static const uint_key uint_keys[] = {
 	UKEY(source_timeout, 1, 600),
 	UKEY(max_sessions, 0, 1000000),
 	UKEY(max_requests_per_second, 0, 1000000),
+	UKEY(heap_trim_interval, 0, 3600),
 	{ "gop_cache_kb", 0, 1024 * 1024, (gsize)-1 },
 	{ "gop_cache_age", 1, 3600, (gsize)-1 },
 };

@@ -25,6 +25,7 @@ typedef struct ms_settings {
 	char *admin_key;		/* required by admin requests when set */
 	guint max_sessions;		/* multistream sessions per Janus (0: no cap) */
 	guint max_requests_per_second;	/* per session (0: no cap) */
+	guint heap_trim_interval;	/* seconds between returns of free heap to the OS (0: never) */
 } ms_settings;
 
 /* One usable stream of the streams section. */

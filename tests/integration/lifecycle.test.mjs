@@ -12,6 +12,7 @@ describe('lifecycle: close, WebSocket drop, admin status and handle_info', { ski
     fx = await startFixture({
       name: 'lifecycle',
       sessionTimeout: 5,
+      general: { heap_trim_interval: 1 },
       cameras: [
         { stream: 'camera1', port: 5304 },
         { stream: 'camera2', port: 5306 },
@@ -34,6 +35,22 @@ describe('lifecycle: close, WebSocket drop, admin status and handle_info', { ski
       assert.equal(s.consumers, 0);
       assert.equal(typeof s.state, 'string');
     }
+  });
+
+  test('status.heap: glibc figures of the process, and heap_trim_interval trims that return memory', async () => {
+    let st = await fx.admin.status();
+    const h = st.heap;
+    assert.ok(h && typeof h === 'object', JSON.stringify(st));
+    for (const k of ['in_use', 'free', 'arena', 'mmapped', 'trims', 'trim_last_us', 'trim_max_us', 'trim_released_kb']) {
+      assert.ok(Number.isInteger(h[k]) && h[k] >= 0, `heap.${k}: ${JSON.stringify(h)}`);
+    }
+    // the GOP caches alone are 2 x 2 MB, allocated at load
+    assert.ok(h.in_use >= 4 * 1024 * 1024, JSON.stringify(h));
+    // heap_trim_interval 1: a trim per second
+    const t0 = Date.now();
+    do { await sleep(250); st = await fx.admin.status(); } while (st.heap.trims < h.trims + 2 && Date.now() - t0 < 5000);
+    assert.ok(st.heap.trims >= h.trims + 2, `trims ${h.trims} -> ${st.heap.trims} in ${Date.now() - t0} ms`);
+    assert.ok(st.heap.trim_max_us >= st.heap.trim_last_us && st.heap.trim_last_us < 1000000, JSON.stringify(st.heap));
   });
 
   test('handle_info plugin_specific follows new -> initialized -> negotiated -> closed; close reply; no RTP after close; 0 sessions', { timeout: 30000 }, async () => {

@@ -38,6 +38,7 @@ static void test_defaults(void)
 	g_assert_cmpstr(cfg->settings.ffmpeg, ==, "ffmpeg");
 	g_assert_true(cfg->settings.events);
 	g_assert_null(cfg->settings.admin_key);
+	g_assert_cmpuint(cfg->settings.heap_trim_interval, ==, 10);
 	g_assert_cmpuint(cfg->streams->len, ==, 0);
 	g_assert_cmpuint(cfg->problems->len, ==, 0);
 	ms_cfg_free(cfg);
@@ -52,6 +53,7 @@ static void test_good(void)
 		"\tevents = false\n"
 		"\tadmin_key = \"k\"\n"
 		"\tgop_cache_kb = 512\n"
+		"\theap_trim_interval = 0\n"
 		"}\n"
 		"streams: {\n"
 		"\tcamera1 = \"rtsp://admin:pw@10.0.0.1/stream\"\n"
@@ -65,10 +67,11 @@ static void test_good(void)
 	g_assert_false(cfg->settings.events);
 	g_assert_cmpstr(cfg->settings.admin_key, ==, "k");
 	g_assert_cmpuint(cfg->settings.gop_cache_bytes, ==, 512 * 1024);
+	g_assert_cmpuint(cfg->settings.heap_trim_interval, ==, 0);
 	g_assert_cmpuint(cfg->streams->len, ==, 4);
 	const ms_cfg_stream *st = stream(cfg, "camera1-360p");
 	g_assert_nonnull(st);
-	g_assert_cmpint(st->line, ==, 10);
+	g_assert_cmpint(st->line, ==, 11);
 	g_assert_cmpint(st->spec->kind, ==, MS_SOURCE_FFMPEG);
 	st = stream(cfg, "lobby");
 	g_assert_true(st->preload);
