@@ -250,6 +250,7 @@ async function main() {
     result.idleBefore = janusFigures(jpid);
     result.idleBefore.threadNames = threadNames(jpid);
     result.idleBefore.udp = udpErrors();
+    result.idleBefore.heap = (await admin.status().catch(() => null))?.heap ?? null;
     say(`idle Janus: ${JSON.stringify(result.idleBefore)}`);
     if (OPT.capacity) await capacity({ janus, jpid, tap, admin, workers, result });
     else await soak({ janus, jpid, tap, admin, workers, result });
@@ -374,6 +375,7 @@ async function soak({ janus, jpid, tap, admin, workers, result }) {
       let st = null;
       try { st = await admin.status(); } catch { /* ignore */ }
       f.handles = st?.handles; f.sessions = st?.sessions; f.slotsBound = st?.slots_bound; f.clients = live.size;
+      f.heap = st?.heap ?? null;
       f.alive = !janus.child.exitInfo;
       lastTicks = f.cpuTicks; lastBox = b; lastT = Date.now();
       timeline.push(f);
@@ -486,6 +488,7 @@ async function soak({ janus, jpid, tap, admin, workers, result }) {
   idleAfter.udp = udpErrors();
   const stLinger = await admin.status().catch(() => null);
   idleAfter.sourcesRunning = stLinger?.sources?.filter((s) => s.running).map((s) => s.name);
+  idleAfter.heap = stLinger?.heap ?? null;
   result.idleAfter = idleAfter;
   result.timeline = timeline;
 
@@ -682,6 +685,12 @@ function reportSoak(r) {
   rows.push(['crashes (Janus alive at end)', '', r.janusAliveAtEnd ? 'alive' : `DEAD ${JSON.stringify(r.janusExitBeforeStop)}`, '', '0 crashes', ok(c.janusAlive)]);
   rows.push(['Janus RSS under load (kB)', r.start.rssKb, r.end.rssKb, g(r.start.rssKb, r.end.rssKb), '< 5%', ok(c.rssGrowthUnder5pct)]);
   rows.push(['Janus RSS idle (kB) before/after', r.idleBefore.rssKb, r.idleAfter.rssKb, g(r.idleBefore.rssKb, r.idleAfter.rssKb), 'info', '']);
+  // glibc's view (admin status "heap"): in_use grows on a leak, free on fragmentation
+  const kb = (h, k) => (h && h[k] != null ? Math.round(h[k] / 1024) : '-');
+  const hs = r.start.status?.heap, he = r.end.status?.heap;
+  rows.push(['heap in use (kB) under load', kb(hs, 'in_use'), kb(he, 'in_use'), g(hs?.in_use, he?.in_use), 'info', '']);
+  rows.push(['heap kept free by malloc (kB) under load', kb(hs, 'free'), kb(he, 'free'), g(hs?.free, he?.free), 'info', '']);
+  rows.push(['heap in use (kB) idle before/after', kb(r.idleBefore.heap, 'in_use'), kb(r.idleAfter.heap, 'in_use'), g(r.idleBefore.heap?.in_use, r.idleAfter.heap?.in_use), 'info', '']);
   rows.push(['Janus fds under load', r.start.fds, r.end.fds, r.end.fds - r.start.fds, 'info (churn)', '']);
   rows.push(['Janus fds idle before/after', r.idleBefore.fds, r.idleAfter.fds, r.idleAfter.fds - r.idleBefore.fds, 'flat', ok(c.fdsFlat)]);
   rows.push(['Janus threads under load', r.start.threads, r.end.threads, r.end.threads - r.start.threads, 'info (churn)', '']);

@@ -6,7 +6,22 @@
 // request/reply accounting by request_id. Leaves in three ways: clean
 // (multistream/close + detach + destroy), drop (WebSocket terminated), vanish
 // (PeerConnection closed silently, keepalives stopped, socket no longer read).
+import dgram from 'node:dgram';
 import { JanusClient, RTCPeerConnection, h264Codec, useSdesMid } from './deps.mjs';
+
+// The clients' UDP sockets (werift's, one per PeerConnection) get a 4 MB
+// receive buffer instead of the kernel's 208 KB default: a worker process
+// holds a dozen PeerConnections on a shared 2-core box, and a GC pause or a
+// busy event loop during GOP replay bursts would otherwise overflow the
+// socket, a loss on the client's side that says nothing about the plugin.
+// (The kernel caps it at net.core.rmem_max; browsers size theirs too.)
+const RCVBUF = Number(process.env.SOAK_CLIENT_RCVBUF) || 4 * 1024 * 1024;
+const createSocket = dgram.createSocket;
+dgram.createSocket = function (type, listener) {
+  const opts = typeof type === 'string' ? { type } : { ...type };
+  if (opts.recvBufferSize === undefined) opts.recvBufferSize = RCVBUF;
+  return createSocket.call(this, opts, listener);
+};
 import { seqDiff, tsDiff, frameNumViolations } from '../../tests/lib/h264.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

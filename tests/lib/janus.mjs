@@ -230,7 +230,8 @@ export async function startJanus(opts = {}) {
     env = {
       ...process.env,
       LD_PRELOAD: process.env.MS_JANUS_PRELOAD,
-      ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=0:halt_on_error=0:print_summary=1',
+      // MS_ASAN_OPTIONS: e.g. detect_leaks=1 for a leak hunt (bench/soak/README.md)
+      ASAN_OPTIONS: process.env.MS_ASAN_OPTIONS || 'detect_leaks=0:abort_on_error=0:halt_on_error=0:print_summary=1',
       UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=0',
     };
   }
@@ -255,7 +256,7 @@ export async function startJanus(opts = {}) {
     wsUrl, adminUrl, adminSecret, dir, outDir, logFile, child, info, pkg,
     startMs: Date.now() - started,
     async stop() {
-      const res = await stopTracked(child, 5000);
+      const res = await stopTracked(child, Number(process.env.MS_JANUS_STOP_GRACE_MS) || 5000);
       fs.rmSync(dir, { recursive: true, force: true });
       return res;
     },
