@@ -2,6 +2,7 @@
  * offline detection and the per-source GOP cache. Kind-specific work
  * (sockets, processes) lives in the drivers (ms_source_*.c). */
 #include <string.h>
+#include <sys/socket.h>
 #include "ms_plugin.h"
 #include "ms_source.h"
 #include "ms_rtp.h"
@@ -397,6 +398,17 @@ static void notify_state(ms_source *src, ms_source_state st)
 		if(c->ops->state)
 			c->ops->state(c, src, st);
 	}
+}
+
+void ms_source_receive(ms_source *src, int fd)
+{
+	guint8 buf[MS_RTP_MAX_PACKET + 100];
+	ssize_t n = recv(fd, buf, sizeof(buf), 0);
+	if(n <= 0 || n > MS_RTP_MAX_PACKET)
+		return;
+	if(n >= 2 && buf[1] >= 192 && buf[1] <= 223)
+		return;
+	ms_source_deliver(src, buf, (gsize)n);
 }
 
 void ms_source_deliver(ms_source *src, const guint8 *pkt, gsize len)

@@ -110,6 +110,10 @@ ms_gop *ms_source_gop_locked(ms_source *src);
 
 /* For drivers: hand one received RTP packet to the source. */
 void ms_source_deliver(ms_source *src, const guint8 *pkt, gsize len);
+/* For drivers' receive threads: read one datagram from a UDP socket that
+ * has data and deliver it when it is RTP (oversized datagrams and RTCP,
+ * packet types 192-223 of RFC 5761, are dropped). */
+void ms_source_receive(ms_source *src, int fd);
 /* For drivers, from any thread and without the source mutex: the running
  * part failed (its process exited); the housekeeping tick stops it, reports
  * the source offline and restarts it with backoff. */

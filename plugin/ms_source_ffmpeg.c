@@ -201,12 +201,8 @@ static gpointer listen_thread(gpointer data)
 			continue;
 		if(pfd[1].revents & POLLIN)
 			(void)recv(f->rtcp_fd, buf, sizeof(buf), 0);	/* ffmpeg's RTCP: not used */
-		if(!(pfd[0].revents & POLLIN))
-			continue;
-		ssize_t n = recv(f->fd, buf, sizeof(buf), 0);
-		if(n <= 0 || n > MS_RTP_MAX_PACKET)
-			continue;
-		ms_source_deliver(f->src, buf, (gsize)n);
+		if(pfd[0].revents & POLLIN)
+			ms_source_receive(f->src, f->fd);
 	}
 	return NULL;
 }

@@ -44,20 +44,12 @@ static int bind_udp(const char *host, int port)
 static gpointer rtp_thread(gpointer data)
 {
 	rtp_listener *l = data;
-	guint8 buf[MS_RTP_MAX_PACKET + 100];
 	struct pollfd pfd = { .fd = l->fd, .events = POLLIN };
 	while(!g_atomic_int_get(&l->stop)) {
-		int r = poll(&pfd, 1, 200);
-		if(r <= 0)
-			continue;
-		ssize_t n = recv(l->fd, buf, sizeof(buf), 0);
-		if(n <= 0 || n > MS_RTP_MAX_PACKET)
-			continue;
-		/* RTCP (packet types 192-223, RFC 5761) sent to this port by a
-		 * sender using adjacent ports is not video */
-		if(n >= 2 && buf[1] >= 192 && buf[1] <= 223)
-			continue;
-		ms_source_deliver(l->src, buf, (gsize)n);
+		/* RTCP sent to this port by a sender using adjacent ports is
+		 * dropped there: it is not video */
+		if(poll(&pfd, 1, 200) > 0)
+			ms_source_receive(l->src, l->fd);
 	}
 	return NULL;
 }
