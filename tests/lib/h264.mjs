@@ -36,21 +36,9 @@ export function isKeyframeMaterial(payload) {
 
 /** Whole SPS NAL units (with header byte) found in a packet (single or STAP-A). */
 export function spsNals(payload) {
-  const t = payload[0] & 0x1f;
-  if (t === 7) return [payload];
-  if (t === 24) {
-    const out = [];
-    let i = 1;
-    while (i + 2 <= payload.length) {
-      const len = payload.readUInt16BE(i);
-      i += 2;
-      if (len === 0 || i + len > payload.length) break;
-      if ((payload[i] & 0x1f) === 7) out.push(payload.subarray(i, i + len));
-      i += len;
-    }
-    return out;
-  }
-  return [];
+  // Whole NALs only: an FU-A fragment of an SPS cannot be parsed on its own
+  if ((payload[0] & 0x1f) === 28) return [];
+  return nalUnits(payload).filter((nal) => (nal[0] & 0x1f) === 7);
 }
 
 class BitReader {
