@@ -33,8 +33,8 @@ async function waitRes(peer, k, r, since = 0, timeoutMs = 8000) {
 }
 
 /** init (with extra value fields, e.g. token) + offer + ICE, like connectMultistream. */
-async function connectWith(janus, slots, extra, log) {
-  const client = await openHandle(janus, { log });
+async function connectWith(janus, slots, extra, log, token = null) {
+  const client = await openHandle(janus, { log, token });
   const ready = await client.request('multistream/init', { slots, ...extra });
   if (ready.data.type !== 'multistream/ready') {
     client.drop();
@@ -364,6 +364,66 @@ describe('access control: protected streams, admin_key, credentials', { skip, ti
 
   test('Janus is still running', () => {
     assert.ok(!janus.child.exitInfo, `Janus exited: ${JSON.stringify(janus.child.exitInfo)}`);
+  });
+});
+
+// ---------------------------------------------------------------------------
+
+describe("Janus's token auth on: the plugin works for an allowed token; stream secrets stay separate", { skip, timeout: 90000 }, () => {
+  const SECRET = 'strm-Z81kq';
+  const TOKEN = 'janus-tok-Ab12', OTHER = 'janus-tok-Cd34';
+  let janus, admin, cams = [], log;
+  const clients = [], peers = [];
+
+  before(async () => {
+    janus = await startJanus({
+      name: 'access-token-auth',
+      janusGeneral: { token_auth: true },
+      pluginConfig: {
+        general: { source_linger: 1, events: false },
+        streams: { open: 'rtp://127.0.0.1:5524', camS: { source: 'rtp://127.0.0.1:5526', secret: SECRET } },
+      },
+    });
+    log = (line) => fs.appendFileSync(path.join(janus.outDir, 'client.log'), `${line}\n`);
+    cams = await startCameras([{ name: 'open', port: 5524 }, { name: 'camS', port: 5526 }], { logDir: janus.outDir, staggerMs: 300 });
+    admin = await new AdminClient(janus.adminUrl, janus.adminSecret).connect();
+    // TOKEN may use this plugin; OTHER is a valid Janus token without it
+    await admin.request({ janus: 'add_token', token: TOKEN, plugins: ['janus.plugin.multistream'] });
+    await admin.request({ janus: 'add_token', token: OTHER });
+    await admin.request({ janus: 'disallow_token', token: OTHER, plugins: ['janus.plugin.multistream'] });
+  });
+  after(async () => {
+    for (const p of peers) await p.close().catch(() => {});
+    for (const c of clients) c.drop();
+    admin?.close();
+    await stopCameras(cams);
+    await janus?.stop();
+    await stopAll();
+  });
+
+  test('no token: Janus refuses the session (403); a token not allowed for the plugin: attach refused (405)', async () => {
+    await assert.rejects(openHandle(janus, { log }), /janus error 403/);
+    await assert.rejects(openHandle(janus, { log, token: 'not-a-token' }), /janus error 403/);
+    await assert.rejects(openHandle(janus, { log, token: OTHER }), /janus error 405/);
+  });
+
+  test('the allowed token: init, offer, media on both slots; a protected stream still needs its own secret (the Janus token does not open it)', { timeout: 40000 }, async () => {
+    const c = await openHandle(janus, { log, token: TOKEN });
+    clients.push(c);
+    for (const extra of [{}, { token: TOKEN }]) {
+      const r = await c.request('multistream/init', { slots: [{ slot: 0, stream: 'camS' }], ...extra });
+      expectError(r, 487, 'unauthorized', r.request_id);
+    }
+    const V = await connectWith(janus, [{ slot: 0, stream: 'open' }, { slot: 1, stream: 'camS' }], { token: SECRET }, log, TOKEN);
+    clients.push(V.client); peers.push(V.peer);
+    assert.deepEqual(V.answer.data.value.slots.map((s) => [s.stream, s.status]), [['open', 'active'], ['camS', 'active']]);
+    await waitRes(V.peer, 0, res(0));
+    await waitRes(V.peer, 1, res(1));
+    const r = await V.client.request('multistream/switch', { slot: 0, stream: 'camS' });
+    assert.equal(r.data.value?.status?.status, 'buffering', JSON.stringify(r.data));
+    await V.client.waitStatus(0, 'active', { since: r.since });
+    const st = await admin.messagePlugin({ request: 'status' });
+    assert.equal(st.sessions, 1, JSON.stringify(st));
   });
 });
 

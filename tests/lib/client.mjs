@@ -28,8 +28,9 @@ function withTimeout(promise, ms, what) {
 // Janus API over WebSocket
 
 export class JanusClient {
-  constructor(url, { keepaliveMs = 20000, log = null } = {}) {
+  constructor(url, { keepaliveMs = 20000, log = null, token = null } = {}) {
     this.url = url;
+    this.token = token; // Janus's own token auth: sent with every request
     this.keepaliveMs = keepaliveMs;
     this.log = log; // optional (line) => void
     this.pending = new Map(); // transaction -> {resolve, reject, acceptAck}
@@ -108,6 +109,7 @@ export class JanusClient {
     const transaction = obj.transaction || tx();
     const msg = { ...obj, transaction };
     if (this.sessionId && msg.session_id === undefined && obj.janus !== 'create') msg.session_id = this.sessionId;
+    if (this.token && msg.token === undefined) msg.token = this.token;
     const p = new Promise((resolve, reject) => this.pending.set(transaction, { resolve, reject, acceptAck }));
     this._trace('>>', msg);
     this.ws.send(JSON.stringify(msg));
@@ -146,6 +148,7 @@ export class JanusClient {
     const transaction = tx();
     const msg = { janus: 'message', transaction, session_id: this.sessionId, handle_id: this.handleId, body };
     if (jsep) msg.jsep = jsep;
+    if (this.token) msg.token = this.token;
     // The ack (or a Janus-level error) resolves this; never awaited for events.
     const p = new Promise((resolve, reject) => this.pending.set(transaction, { resolve, reject, acceptAck: true }));
     p.catch(() => {});
@@ -369,8 +372,8 @@ export class MsPeer {
 // Flow helpers
 
 /** WS connect + create + attach. */
-export async function openHandle(janus, { plugin = MS_PLUGIN, keepaliveMs = 4000, log = null } = {}) {
-  const c = new JanusClient(janus.wsUrl, { keepaliveMs, log });
+export async function openHandle(janus, { plugin = MS_PLUGIN, keepaliveMs = 4000, log = null, token = null } = {}) {
+  const c = new JanusClient(janus.wsUrl, { keepaliveMs, log, token });
   await c.connect();
   await c.createSession();
   await c.attach(plugin);

@@ -181,6 +181,7 @@ export async function startJanus(opts = {}) {
       session_timeout: sessionTimeout,
       reclaim_session_timeout: 0,
       protected_folders: [ '/bin', '/boot', '/dev', '/etc', '/initrd', '/lib', '/lib32', '/lib64', '/proc', '/sbin', '/sys', '/usr', '/var' ],
+      ...(opts.janusGeneral || {}), // e.g. { token_auth: true }
     },
     certificates: {},
     media: {
