@@ -247,6 +247,7 @@ static void ms_destroy(void)
 	g_async_queue_push(messages, &exit_message);
 	g_thread_join(handler_thread);
 	g_thread_join(housekeeping_thread);
+	heap_trim.next = 0;
 	g_mutex_lock(&sessions_mutex);
 	GHashTable *old = sessions;
 	sessions = NULL;
