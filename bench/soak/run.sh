@@ -37,7 +37,7 @@ if [ "$capacity" = 1 ]; then bound=1500; else bound=$(( ${minutes%.*} * 60 + 60 
 
 # Before the namespace (it has no route out): packages, npm deps, the plugin.
 need=()
-for p in janus janus-dev ffmpeg nodejs build-essential autoconf automake libtool pkgconf iproute2 fonts-dejavu-core; do
+for p in janus janus-dev ffmpeg nodejs python3 build-essential autoconf automake libtool pkgconf iproute2 fonts-dejavu-core; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

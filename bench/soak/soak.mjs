@@ -17,7 +17,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import dgram from 'node:dgram';
-import { fork, execFileSync } from 'node:child_process';
+import { fork, execFileSync, spawn } from 'node:child_process';
 const require_cp = () => ({ execFileSync });
 import { fileURLToPath } from 'node:url';
 import { startJanus, REPO, sleep } from '../../tests/lib/janus.mjs';
@@ -386,6 +386,7 @@ async function soak({ janus, jpid, tap, admin, workers, result }) {
   say(`warm-up ${OPT.warmup} s`);
   await sleep(OPT.warmup * 1000);
   if (janus.child.exitInfo) say('Janus died during the warm-up');
+  const wire = startWire(OPT.minutes * 60 + 60);
   const tapStart = tap.snapshot();
   const workerTicks0 = workers.map((w) => cpuTicks(w.child.pid));
   const box0 = boxCpu();
@@ -408,6 +409,7 @@ async function soak({ janus, jpid, tap, admin, workers, result }) {
     say(`clients ${live.size}, joins ${joinLog.ok}/${joinLog.attempts}, leaves c/d/v ${leaveLog.clean}/${leaveLog.drop}/${leaveLog.vanish}; Janus RSS ${last?.rssKb} kB fds ${last?.fds} thr ${last?.threads} cpu ${fmt(last?.cpuPct)}% box ${fmt(last?.boxBusyPct)}% handles ${last?.handles}`);
   }
   const endFig = janusFigures(jpid);
+  const wireDone = wire.stop();
   endFig.status = await admin.status().catch((e) => ({ error: e.message }));
   endFig.janusSessions = (await admin.listSessions().catch(() => [])).length;
   endFig.udp = udpErrors();
@@ -526,6 +528,7 @@ async function soak({ janus, jpid, tap, admin, workers, result }) {
     udpDuringLoad: result.start.udp && result.end.udp && { rcvbufErrors: result.end.udp.rcvbufErrors - result.start.udp.rcvbufErrors, inErrors: result.end.udp.inErrors - result.start.udp.inErrors, sndbufErrors: result.end.udp.sndbufErrors - result.start.udp.sndbufErrors },
     captures: caps.flatMap((c) => c.captures || []) };
   result.workerUncaught = uncaught;
+  result.wire = wireAnalysis(await wireDone, unrecovered);
 
   // Verdict.
   const pass = {};
@@ -540,7 +543,13 @@ async function soak({ janus, jpid, tap, admin, workers, result }) {
   pass.noInternalErrors = !acct.errors['499'];
   pass.continuity = result.rtp.connectedAtEnd.tsBack === 0 && result.rtp.connectedAtEnd.ssrcChanges === 0
     && result.rtp.captures.every((c) => c.duplicatesDiffering === 0 && c.tsBackwards === 0 && c.frameNumViolations === 0);
-  pass.noLossOnStayers = result.rtp.stayerSlotsWithLoss === 0;
+  // What Janus sent, every slot of every client, seen on the wire (wire.py):
+  // no sequence gap. When that capture is complete, a loss the werift
+  // clients report on top is theirs (after the kernel delivered the
+  // packet), shown for information; without the capture it counts.
+  const w = result.wire;
+  pass.noGapOnWire = !!w && w.ok && w.janusToClients.gaps === 0;
+  if (!(w && w.ok && w.complete)) pass.noLossOnStayers = result.rtp.stayerSlotsWithLoss === 0;
   pass.fdsFlat = idleAfter.fds <= result.idleBefore.fds + 2;
   // Janus's own on-demand threads (GLib's thread pool, gmain) are not ours.
   const ours = (names) => Object.entries(names || {}).filter(([n]) => !/^pool-|^gmain$/.test(n)).reduce((a, [, v]) => a + v, 0);
@@ -673,6 +682,70 @@ async function capacity({ janus, jpid, tap, admin, workers, result }) {
 // ---------------------------------------------------------------------------
 // reports
 
+// ---------------------------------------------------------------------------
+// wire capture (bench/soak/wire.py): RTP headers on the namespace's loopback
+
+function startWire(maxSeconds) {
+  const file = path.join(OUT, 'wire.bin');
+  let child, out = '';
+  try {
+    child = spawn('python3', [path.join(here, 'wire.py'), file, String(maxSeconds)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { out += d; });
+  } catch (e) {
+    return { stop: async () => ({ error: e.message }) };
+  }
+  const exited = new Promise((res) => child.on('exit', (code) => res(code)));
+  return {
+    async stop() {
+      try { process.kill(child.pid, 'SIGTERM'); } catch { /* gone */ }
+      const code = await Promise.race([exited, sleep(10000).then(() => 'timeout')]);
+      if (code === 'timeout') { try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ } }
+      const m = /packets (\d+) dropped (\d+)/.exec(out);
+      if (!m || !fs.existsSync(file)) return { error: `wire.py: ${out.trim() || code}` };
+      return { file, packets: Number(m[1]), dropped: Number(m[2]) };
+    },
+  };
+}
+
+/** Sequence gaps per stream in the capture; camera streams apart. */
+function wireAnalysis(cap, unrecovered) {
+  if (!cap || cap.error) return { ok: false, error: cap?.error || 'no capture' };
+  const buf = fs.readFileSync(cap.file);
+  const cameraPorts = new Set(CAMS.flatMap((c) => [c.tap, c.port]));
+  const streams = new Map();
+  const gapSeqs = new Set();
+  for (let i = 0; i + 10 <= buf.length; i += 10) {
+    const sp = buf.readUInt16BE(i), dp = buf.readUInt16BE(i + 2), ssrc = buf.readUInt32BE(i + 4), seq = buf.readUInt16BE(i + 8);
+    const key = `${sp}:${dp}:${ssrc}`;
+    let s = streams.get(key);
+    if (!s) { streams.set(key, s = { camera: cameraPorts.has(dp), packets: 0, hi: seq, gaps: 0 }); s.packets++; continue; }
+    s.packets++;
+    const d = (seq - s.hi) & 0xffff;
+    if (d === 0 || d >= 0x8000) continue; // repeat or retransmission
+    if (d > 1) {
+      s.gaps += d - 1;
+      if (!s.camera) for (let k = 1; k < d && gapSeqs.size < 100000; k++) gapSeqs.add((s.hi + k) & 0xffff);
+    }
+    s.hi = seq;
+  }
+  fs.rmSync(cap.file, { force: true });
+  const sum = (cam) => {
+    const v = [...streams.values()].filter((s) => s.camera === cam);
+    return { streams: v.length, packets: v.reduce((a, s) => a + s.packets, 0), gaps: v.reduce((a, s) => a + s.gaps, 0) };
+  };
+  return {
+    ok: true,
+    complete: cap.dropped === 0,
+    snifferPackets: cap.packets,
+    snifferDropped: cap.dropped,
+    janusToClients: sum(false),
+    camerasToJanus: sum(true),
+    clientGapsChecked: unrecovered.length,
+    clientGapsOnWire: unrecovered.filter((u) => gapSeqs.has(u.seq)).length,
+  };
+}
+
 function reportSoak(r) {
   if (r.crash) {
     return `\n== soak: ${r.options.clients} clients x ${SLOTS} slots, switch every ${r.options.switchMs} ms ==\nJANUS CRASHED ${JSON.stringify(r.crash.exit)} at ~${r.crash.detectedAtS} s (load phase began at ${r.crash.loadStartedAtS} s; warm-up before)\nkernel: ${r.crash.kernel.join('\n        ')}\njoins ${r.joins.ok}/${r.joins.attempts}, leaves clean/drop/vanish ${r.leaves.clean}/${r.leaves.drop}/${r.leaves.vanish}\nrequests ${JSON.stringify(r.requests.sent)} errors ${JSON.stringify(r.requests.errors)}\nverdict: FAIL (crash)`;
@@ -707,7 +780,15 @@ function reportSoak(r) {
   const ud = r.rtp?.udpDuringLoad;
   rows.push(['UDP receive-buffer drops in the namespace (load)', '', ud ? ud.rcvbufErrors : '-', '', 'info: where losses happen', '']);
   rows.push(['RTP clients that left: pkts / lost / repeats / ts back', '', `${rg.packets} / ${rg.gaps - rg.recovered} / ${rg.repeats} / ${rg.tsBack}`, `nack-recovered ${rg.recovered}`, 'info', '']);
-  rows.push(['stayer slots with loss / repeat / ts back', '', `${r.rtp?.stayerSlotsWithLoss} / ${r.rtp?.stayerSlotsWithRepeat} / ${r.rtp?.stayerSlotsTsBack} of ${r.rtp?.stayerSlots}`, '', '0', ok(c.noLossOnStayers)]);
+  rows.push(['stayer slots with loss / repeat / ts back', '', `${r.rtp?.stayerSlotsWithLoss} / ${r.rtp?.stayerSlotsWithRepeat} / ${r.rtp?.stayerSlotsTsBack} of ${r.rtp?.stayerSlots}`, '', c.noLossOnStayers === undefined ? 'info: client side when the wire has no gap' : '0', ok(c.noLossOnStayers)]);
+  const wr = r.wire;
+  if (wr?.ok) {
+    rows.push(['wire, Janus -> clients: streams / packets / seq gaps', '', `${wr.janusToClients.streams} / ${wr.janusToClients.packets} / ${wr.janusToClients.gaps}`, `capture dropped ${wr.snifferDropped}`, '0 gaps', ok(c.noGapOnWire)]);
+    rows.push(['wire, cameras -> Janus: streams / packets / seq gaps', '', `${wr.camerasToJanus.streams} / ${wr.camerasToJanus.packets} / ${wr.camerasToJanus.gaps}`, '', 'info', '']);
+    rows.push(['client-reported losses that were gaps on the wire', '', `${wr.clientGapsOnWire} of ${wr.clientGapsChecked}`, '', 'info', '']);
+  } else {
+    rows.push(['wire capture', '', wr?.error || 'not run', '', 'info', '']);
+  }
   const caps = r.rtp?.captures || [];
   rows.push(['raw captures (seq order): missing / dup (differing) / ts back / frame_num breaks', '', `${caps.reduce((a, x) => a + x.missing, 0)} / ${caps.reduce((a, x) => a + x.duplicates, 0)} (${caps.reduce((a, x) => a + (x.duplicatesDiffering || 0), 0)}) / ${caps.reduce((a, x) => a + x.tsBackwards, 0)} / ${caps.reduce((a, x) => a + x.frameNumViolations, 0)}`, `${caps.length} slots, ${caps.reduce((a, x) => a + x.packets, 0)} pkts`, '0', '']);
   const q = r.requests || {};
