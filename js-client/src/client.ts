@@ -257,6 +257,7 @@ export class MultiStreamClient {
 			pcConfig: this.opts.pcConfig ?? { iceServers: [] },
 			timeoutMs: this.opts.connectionTimeout,
 			debug: this.opts.debug,
+			...(this.opts.janusToken ? { janusToken: this.opts.janusToken } : {}),
 		}, {
 			onEvent: (data, jsep) => { if(this.transport === transport) this.handleEvent(data, jsep); },
 			onClosed: (reason) => { if(this.transport === transport) this.handleClosed(reason); },
@@ -313,7 +314,10 @@ export class MultiStreamClient {
 		if(!transport || this.state === 'idle' || this.state === 'disconnected' || this.state === 'closing' && kind !== 'close')
 			return Promise.reject(new MultiStreamError(ErrorCode.NoActiveSession, undefined, slot !== undefined ? { slot } : {}));
 		const id = newRequestId();
-		const body: ProtocolMessage = { type: `multistream/${kind}`, value: { request_id: id, ...value } };
+		const body: ProtocolMessage = {
+			type: `multistream/${kind}`,
+			value: { request_id: id, ...(this.opts.token !== undefined ? { token: this.opts.token } : {}), ...value },
+		};
 		const timeout = kind === 'close' ? Math.min(CLOSE_TIMEOUT, this.opts.connectionTimeout) : this.opts.connectionTimeout;
 		return new Promise<T>((resolve, reject) => {
 			const p: Pending = {

@@ -58,6 +58,7 @@ interface JanusDependencies {
 interface JanusStatic {
 	new(options: {
 		server: string;
+		token?: string;
 		iceServers: RTCIceServer[];
 		iceTransportPolicy?: RTCIceTransportPolicy;
 		bundlePolicy?: RTCBundlePolicy;
@@ -161,6 +162,7 @@ export class JanusJsTransport implements JanusTransport {
 			try {
 				const s = new J({
 					server: options.url,
+					...(options.janusToken ? { token: options.janusToken } : {}),
 					iceServers: options.pcConfig.iceServers ?? [],
 					...(options.pcConfig.iceTransportPolicy ? { iceTransportPolicy: options.pcConfig.iceTransportPolicy } : {}),
 					...(options.pcConfig.bundlePolicy ? { bundlePolicy: options.pcConfig.bundlePolicy } : {}),

@@ -16,6 +16,8 @@ export interface TransportOpenOptions {
 	pcConfig: RTCConfiguration;
 	timeoutMs: number;
 	debug: boolean;
+	/** Janus's token_auth token, if any (janus.js `token`). */
+	janusToken?: string;
 }
 
 export interface TransportOfferOptions {

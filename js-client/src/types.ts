@@ -46,6 +46,13 @@ export interface MultiStreamClientOptions {
 	/** Called once when the server reports `multistream/disconnected`, or the Janus session/WebSocket is lost. */
 	onDisconnected?: DisconnectedCallback;
 	/**
+	 * Token for protected streams (a stream's `secret` or `pin` in the plugin
+	 * config): sent as `value.token` with every request. Default: none.
+	 */
+	token?: string;
+	/** Janus's own token (`token_auth` in janus.jcfg), handed to janus.js. Default: none. */
+	janusToken?: string;
+	/**
 	 * Transport factory (one transport per connect()). Default: janus.js over
 	 * WebSocket. Tests pass a fake; see `JanusTransport`.
 	 */

@@ -10,7 +10,7 @@ const SLOTS = [
 	{ slot: 2, stream: 'camera3' },
 ];
 
-function setup(opts: { connectionTimeout?: number; onDisconnected?: (r: string) => void } = {}): { fake: FakeJanus; client: MultiStreamClient } {
+function setup(opts: { connectionTimeout?: number; onDisconnected?: (r: string) => void; token?: string; janusToken?: string } = {}): { fake: FakeJanus; client: MultiStreamClient } {
 	const fake = new FakeJanus();
 	fake.auto = politePlugin();
 	const client = new MultiStreamClient('ws://127.0.0.1:8188', { transport: () => fake, ...opts });
@@ -68,6 +68,21 @@ describe('connect', () => {
 		expect(statuses.map(([s, st]) => [s, st.stream, st.status])).toEqual([
 			[0, 'camera1-360p', 'active'], [1, 'camera2-360p', 'active'], [2, 'camera3', 'active'],
 		]);
+	});
+
+	it('sends the stream token with every request and hands the Janus token to the transport', async () => {
+		const { fake, client } = await connected({ token: 's3cret', janusToken: 'jt-1' });
+		expect(fake.openOptions?.janusToken).toBe('jt-1');
+		const sw = client.switchStream(0, 'camera2');
+		const s = await sentOf(fake, 'multistream/switch');
+		fake.emit('multistream/status', { request_id: rid(s), slot: 0, status: { slot: 0, stream: 'camera2', status: 'active' } });
+		await sw;
+		for(const x of [...fake.sent.slice(0, 2), s])
+			expect(x.body.value!['token']).toBe('s3cret');
+		// without the options: no token anywhere
+		const plain = await connected();
+		expect(plain.fake.openOptions?.janusToken).toBeUndefined();
+		expect(plain.fake.sent.some((x) => 'token' in x.body.value!)).toBe(false);
 	});
 
 	it('falls back to m-line order when the answer has no mid', async () => {
