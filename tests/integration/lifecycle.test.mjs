@@ -44,8 +44,9 @@ describe('lifecycle: close, WebSocket drop, admin status and handle_info', { ski
     for (const k of ['in_use', 'free', 'arena', 'mmapped', 'trims', 'trim_last_us', 'trim_max_us', 'trim_released_kb']) {
       assert.ok(Number.isInteger(h[k]) && h[k] >= 0, `heap.${k}: ${JSON.stringify(h)}`);
     }
-    // the GOP caches alone are 2 x 2 MB, allocated at load
-    assert.ok(h.in_use >= 4 * 1024 * 1024, JSON.stringify(h));
+    // the GOP caches alone are 2 x 2 MB, allocated at load (the sanitizer
+    // pass preloads ASan's allocator, whose mallinfo2 reports zeros)
+    if (!process.env.MS_JANUS_PRELOAD) assert.ok(h.in_use >= 4 * 1024 * 1024, JSON.stringify(h));
     // heap_trim_interval 1: a trim per second
     const t0 = Date.now();
     do { await sleep(250); st = await fx.admin.status(); } while (st.heap.trims < h.trims + 2 && Date.now() - t0 < 5000);
