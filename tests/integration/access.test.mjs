@@ -51,6 +51,17 @@ async function connectWith(janus, slots, extra, log, token = null) {
   return { client, peer, ready, answer };
 }
 
+/** Stop what a describe block started: peers, clients, admin, cameras, Janus, RTSP server. */
+async function teardown({ peers = [], clients = [], admin, cams = [], janus, srv }) {
+  for (const p of peers) await p.close().catch(() => {});
+  for (const c of clients) c.drop();
+  admin?.close();
+  await stopCameras(cams);
+  await janus?.stop();
+  await srv?.stop();
+  await stopAll();
+}
+
 // ---------------------------------------------------------------------------
 
 describe('limits: max_slots, max_sessions, max_requests_per_second', { skip, timeout: 90000 }, () => {
@@ -216,15 +227,7 @@ describe('access control: protected streams, admin_key, credentials', { skip, ti
     ], { logDir: janus.outDir, staggerMs: 300 });
     admin = await new AdminClient(janus.adminUrl, janus.adminSecret).connect();
   });
-  after(async () => {
-    for (const p of peers) await p.close().catch(() => {});
-    for (const c of clients) c.drop();
-    admin?.close();
-    await stopCameras(cams);
-    await janus?.stop();
-    await srv?.stop();
-    await stopAll();
-  });
+  after(() => teardown({ peers, clients, admin, cams, janus, srv }));
 
   async function handle() {
     const c = await openHandle(janus, { log });
@@ -392,14 +395,7 @@ describe("Janus's token auth on: the plugin works for an allowed token; stream s
     await admin.request({ janus: 'add_token', token: OTHER });
     await admin.request({ janus: 'disallow_token', token: OTHER, plugins: ['janus.plugin.multistream'] });
   });
-  after(async () => {
-    for (const p of peers) await p.close().catch(() => {});
-    for (const c of clients) c.drop();
-    admin?.close();
-    await stopCameras(cams);
-    await janus?.stop();
-    await stopAll();
-  });
+  after(() => teardown({ peers, clients, admin, cams, janus }));
 
   test('no token: Janus refuses the session (403); a token not allowed for the plugin: attach refused (405)', async () => {
     await assert.rejects(openHandle(janus, { log }), /janus error 403/);
