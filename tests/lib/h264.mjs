@@ -6,20 +6,23 @@ export function nalTypes(payload) {
   if (!payload || payload.length < 1) return [];
   const t = payload[0] & 0x1f;
   if (t >= 1 && t <= 23) return [t];
-  if (t === 24) { // STAP-A
-    const out = [];
-    let i = 1;
-    while (i + 2 <= payload.length) {
-      const len = payload.readUInt16BE(i);
-      i += 2;
-      if (len === 0 || i + len > payload.length) break;
-      out.push(payload[i] & 0x1f);
-      i += len;
-    }
-    return out;
-  }
+  if (t === 24) return stapAUnits(payload).map((nal) => nal[0] & 0x1f);
   if (t === 28 && payload.length >= 2) return [payload[1] & 0x1f]; // FU-A: the fragmented NAL's type
   return [t];
+}
+
+/** The NAL units of a STAP-A payload (stops at the first bad length). */
+function stapAUnits(payload) {
+  const out = [];
+  let i = 1;
+  while (i + 2 <= payload.length) {
+    const len = payload.readUInt16BE(i);
+    i += 2;
+    if (len === 0 || i + len > payload.length) break;
+    out.push(payload.subarray(i, i + len));
+    i += len;
+  }
+  return out;
 }
 
 /** FU-A start bit, or true for non-fragmented packets. */
@@ -149,18 +152,7 @@ export function tsDiff(a, b) {
 export function nalUnits(payload) {
   const t = payload[0] & 0x1f;
   if (t >= 1 && t <= 23) return [payload];
-  if (t === 24) {
-    const out = [];
-    let i = 1;
-    while (i + 2 <= payload.length) {
-      const len = payload.readUInt16BE(i);
-      i += 2;
-      if (len === 0 || i + len > payload.length) break;
-      out.push(payload.subarray(i, i + len));
-      i += len;
-    }
-    return out;
-  }
+  if (t === 24) return stapAUnits(payload);
   if (t === 28 && payload.length > 2 && (payload[1] & 0x80)) {
     const hdr = (payload[0] & 0xe0) | (payload[1] & 0x1f);
     return [Buffer.concat([Buffer.from([hdr]), payload.subarray(2)])];
