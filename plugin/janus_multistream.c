@@ -15,6 +15,7 @@
 #include "ms_session.h"
 #include "ms_source.h"
 #include "ms_protocol.h"
+#include "ms_guard.h"
 #include "apierror.h"
 
 janus_plugin *create(void);
@@ -386,7 +387,7 @@ static json_t *ms_handle_admin_message(json_t *message)
 	json_t *reply = json_object();
 	const char *request = json_string_value(json_object_get(message, "request"));
 	const char *key = json_string_value(json_object_get(message, "admin_key"));
-	if(ms_config.admin_key != NULL && (key == NULL || strcmp(key, ms_config.admin_key) != 0)) {
+	if(ms_config.admin_locked || (ms_config.admin_key != NULL && !ms_secret_equal(ms_config.admin_key, key))) {
 		json_object_set_new(reply, "error_code", json_integer(MS_ERR_UNAUTHORIZED));
 		json_object_set_new(reply, "error", json_string(ms_error_string(MS_ERR_UNAUTHORIZED)));
 		return reply;

@@ -23,6 +23,9 @@ void ms_settings_defaults(ms_settings *s)
 	s->ffmpeg = g_strdup("ffmpeg");
 	s->events = TRUE;
 	s->heap_trim_interval = 10;
+	s->setup_timeout = 30;
+	s->auth_failures = 5;
+	s->auth_failures_global = 20;
 }
 
 void ms_settings_clear(ms_settings *s)
@@ -60,6 +63,9 @@ static const uint_key uint_keys[] = {
 	UKEY(max_sessions, 0, 1000000),
 	UKEY(max_requests_per_second, 0, 1000000),
 	UKEY(heap_trim_interval, 0, 3600),
+	UKEY(setup_timeout, 0, 3600),
+	UKEY(auth_failures, 1, 1000000),
+	UKEY(auth_failures_global, 1, 1000000),
 	{ "gop_cache_kb", 0, 1024 * 1024, (gsize)-1 },
 	{ "gop_cache_age", 1, 3600, (gsize)-1 },
 };
@@ -88,8 +94,17 @@ static gboolean general_other(ms_cfg *cfg, const ms_jcfg_setting *s)
 			return FALSE;
 		cfg->settings.events = strcmp(v, "true") == 0;
 	} else if(strcmp(name, "ffmpeg") == 0 || strcmp(name, "admin_key") == 0) {
-		if(kind != MS_JCFG_STRING || *v == '\0')
+		if(kind != MS_JCFG_STRING || *v == '\0') {
+			/* Fail closed: an admin_key that is there but unusable must not
+			 * leave the admin API open */
+			if(name[0] == 'a') {
+				cfg->settings.admin_locked = TRUE;
+				problem(cfg, ms_jcfg_line(s), "general.admin_key must be a non-empty string: "
+					"admin requests are refused until it is fixed");
+				return TRUE;
+			}
 			return FALSE;
+		}
 		char **slot = name[0] == 'f' ? &cfg->settings.ffmpeg : &cfg->settings.admin_key;
 		g_free(*slot);
 		*slot = g_strdup(v);
@@ -134,36 +149,67 @@ static void stream_free(gpointer data)
 	g_free(st);
 }
 
-static const char *group_string(const ms_jcfg_setting *group, const char *key)
+/* The keys a stream group may hold. Anything else is a mistake that must
+ * not load the stream with less protection than meant (`secert = ...`). */
+static const char *group_keys[] = { "source", "preload", "secret", "pin" };
+
+/* Check one stream group; NULL when usable (source, preload, secret and pin
+ * filled), else why the stream must be skipped. Fail closed: a protection
+ * key of the wrong type (`pin = 1234`) or an unknown key never loads the
+ * stream unprotected. */
+static const char *read_group(const ms_jcfg_setting *g, ms_cfg_stream *st, const char **source)
 {
-	const ms_jcfg_setting *s = ms_jcfg_get(group, key);
-	if(s == NULL || ms_jcfg_kind(s) != MS_JCFG_STRING)
-		return NULL;
-	return ms_jcfg_value(s);
+	for(guint i = 0; i < ms_jcfg_count(g); i++) {
+		const ms_jcfg_setting *s = ms_jcfg_child(g, i);
+		const char *key = ms_jcfg_name(s), *v = ms_jcfg_value(s);
+		gboolean known = FALSE;
+		for(guint k = 0; k < G_N_ELEMENTS(group_keys) && !known; k++)
+			known = strcmp(key, group_keys[k]) == 0;
+		if(!known)
+			return "unknown key in its group (source, preload, secret, pin)";
+		if(strcmp(key, "preload") == 0) {
+			if(ms_jcfg_kind(s) != MS_JCFG_BOOL)
+				return "preload must be true or false";
+			st->preload = strcmp(v, "true") == 0;
+			continue;
+		}
+		if(ms_jcfg_kind(s) != MS_JCFG_STRING)
+			return strcmp(key, "source") == 0 ? "source must be a string" :
+				"secret and pin must be quoted strings (\"...\")";
+		if(strcmp(key, "source") == 0) {
+			*source = v;
+		} else if(*v == '\0') {
+			return "secret and pin must not be empty";
+		} else {
+			char **dst = key[0] == 's' ? &st->secret : &st->pin;
+			if(*dst != NULL)
+				return "secret or pin given twice";
+			*dst = g_strdup(v);
+		}
+	}
+	return NULL;
 }
 
 /* One entry of streams: `name = "source"` or `name: { source = ..., ... }`. */
 static ms_cfg_stream *read_stream(ms_cfg *cfg, const ms_jcfg_setting *s)
 {
-	const char *name = ms_jcfg_name(s), *source = NULL;
+	const char *name = ms_jcfg_name(s), *source = NULL, *why = NULL;
 	ms_cfg_stream *st = g_new0(ms_cfg_stream, 1);
 	st->name = g_strdup(name);
 	st->line = ms_jcfg_line(s);
-	if(ms_jcfg_kind(s) == MS_JCFG_STRING) {
+	if(ms_jcfg_kind(s) == MS_JCFG_STRING)
 		source = ms_jcfg_value(s);
-	} else if(ms_jcfg_kind(s) == MS_JCFG_GROUP) {
-		source = group_string(s, "source");
-		const ms_jcfg_setting *p = ms_jcfg_get(s, "preload");
-		st->preload = p && ms_jcfg_kind(p) == MS_JCFG_BOOL && strcmp(ms_jcfg_value(p), "true") == 0;
-		const char *secret = group_string(s, "secret"), *pin = group_string(s, "pin");
-		st->secret = (secret && *secret) ? g_strdup(secret) : NULL;
-		st->pin = (pin && *pin) ? g_strdup(pin) : NULL;
-	}
+	else if(ms_jcfg_kind(s) == MS_JCFG_GROUP)
+		why = read_group(s, st, &source);
 	char err[160] = "";
-	st->spec = source ? ms_spec_parse(source, err, sizeof(err)) : NULL;
-	if(st->spec == NULL) {
-		problem(cfg, st->line, "stream '%s' skipped: %s", name,
-			source ? err : "needs a source string (name = \"...\" or name: { source = \"...\" })");
+	if(why == NULL && source != NULL) {
+		st->spec = ms_spec_parse(source, err, sizeof(err));
+		why = st->spec ? NULL : err;
+	} else if(why == NULL) {
+		why = "needs a source string (name = \"...\" or name: { source = \"...\" })";
+	}
+	if(why != NULL) {
+		problem(cfg, st->line, "stream '%s' skipped: %s", name, why);
 		stream_free(st);
 		return NULL;
 	}
@@ -199,24 +245,56 @@ static void check_variants(ms_cfg *cfg, GHashTable *by_name)
 	}
 }
 
-static void read_streams(ms_cfg *cfg, const ms_jcfg_setting *streams)
+/* The stream a syntax error path ("streams.camera2.secret") falls in. */
+static char *error_stream(const char *path)
+{
+	if(path == NULL || strncmp(path, "streams.", 8) != 0 || path[8] == '\0')
+		return NULL;
+	return g_strndup(path + 8, strcspn(path + 8, ".["));
+}
+
+static void read_streams(ms_cfg *cfg, const ms_jcfg_setting *streams, GHashTable *broken)
 {
 	GHashTable *by_name = g_hash_table_new(g_str_hash, g_str_equal);
+	GHashTable *rejected = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	for(guint i = 0; i < ms_jcfg_count(streams); i++) {
 		const ms_jcfg_setting *s = ms_jcfg_child(streams, i);
-		const ms_cfg_stream *first = g_hash_table_lookup(by_name, ms_jcfg_name(s));
+		const char *name = ms_jcfg_name(s);
+		const ms_cfg_stream *first = g_hash_table_lookup(by_name, name);
 		if(first != NULL) {
 			problem(cfg, ms_jcfg_line(s), "stream '%s' skipped: duplicate name (first on line %d)",
-				ms_jcfg_name(s), first->line);
+				name, first->line);
 			continue;
 		}
-		ms_cfg_stream *st = read_stream(cfg, s);
-		if(st == NULL)
+		ms_cfg_stream *st = NULL;
+		if(g_hash_table_contains(broken, name))
+			problem(cfg, ms_jcfg_line(s), "stream '%s' skipped: syntax error in its entry", name);
+		else
+			st = read_stream(cfg, s);
+		if(st == NULL) {
+			g_hash_table_add(rejected, g_strdup(name));
 			continue;
+		}
 		g_hash_table_insert(by_name, st->name, st);
 		g_ptr_array_add(cfg->streams, st);
 	}
+	/* Fail closed: "vault-hd" is a quality of "vault" and would inherit its
+	 * protection; with "vault" skipped it must not load on its own */
+	for(guint i = cfg->streams->len; i > 0; i--) {
+		ms_cfg_stream *st = g_ptr_array_index(cfg->streams, i - 1);
+		char *parent = NULL, *quality = NULL;
+		if(ms_spec_split_variant(st->name, &parent, &quality) && g_hash_table_contains(rejected, parent) &&
+				!g_hash_table_contains(by_name, parent)) {
+			problem(cfg, st->line, "stream '%s' skipped: stream '%s' it is a quality of was skipped",
+				st->name, parent);
+			g_hash_table_remove(by_name, st->name);
+			g_ptr_array_remove_index(cfg->streams, i - 1);
+		}
+		g_free(parent);
+		g_free(quality);
+	}
 	check_variants(cfg, by_name);
+	g_hash_table_destroy(rejected);
 	g_hash_table_destroy(by_name);
 }
 
@@ -227,11 +305,16 @@ ms_cfg *ms_cfg_read(const char *text, gsize len)
 	cfg->streams = g_ptr_array_new_with_free_func(stream_free);
 	cfg->problems = g_ptr_array_new_with_free_func(g_free);
 	ms_jcfg *j = ms_jcfg_parse(text ? text : "", text ? len : 0);
+	GHashTable *broken = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	for(guint i = 0; i < ms_jcfg_error_count(j); i++) {
 		int line = 0;
 		const char *name = NULL, *msg = NULL;
-		if(ms_jcfg_error(j, i, &line, &name, &msg))
-			problem(cfg, line, "%s%s%s (entry skipped)", name && *name ? name : "", name && *name ? ": " : "", msg);
+		if(!ms_jcfg_error(j, i, &line, &name, &msg))
+			continue;
+		problem(cfg, line, "%s%s%s (entry skipped)", name && *name ? name : "", name && *name ? ": " : "", msg);
+		char *stream = error_stream(name);
+		if(stream != NULL)
+			g_hash_table_add(broken, stream);
 	}
 	const ms_jcfg_setting *root = ms_jcfg_root(j);
 	const ms_jcfg_setting *g = ms_jcfg_get(root, "general");
@@ -239,9 +322,10 @@ ms_cfg *ms_cfg_read(const char *text, gsize len)
 		read_general(cfg, g);
 	const ms_jcfg_setting *streams = ms_jcfg_get(root, "streams");
 	if(streams != NULL && ms_jcfg_kind(streams) == MS_JCFG_GROUP)
-		read_streams(cfg, streams);
+		read_streams(cfg, streams, broken);
 	else if(streams != NULL)
 		problem(cfg, ms_jcfg_line(streams), "streams must be a group: streams: { name = \"source\" }");
+	g_hash_table_destroy(broken);
 	ms_jcfg_free(j);
 	return cfg;
 }

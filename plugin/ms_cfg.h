@@ -26,6 +26,10 @@ typedef struct ms_settings {
 	guint max_sessions;		/* multistream sessions per Janus (0: no cap) */
 	guint max_requests_per_second;	/* per session (0: no cap) */
 	guint heap_trim_interval;	/* seconds between returns of free heap to the OS (0: never) */
+	guint setup_timeout;		/* seconds from init until media must be up (0: no limit) */
+	guint auth_failures;		/* failed token checks per session before a lock (5) */
+	guint auth_failures_global;	/* failed token checks per minute, plugin-wide, before a lock (20) */
+	gboolean admin_locked;		/* admin_key set but unusable: refuse every admin request */
 } ms_settings;
 
 /* One usable stream of the streams section. */

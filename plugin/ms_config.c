@@ -6,6 +6,7 @@
 #include "ms_plugin.h"
 #include "ms_config.h"
 #include "ms_source.h"
+#include "ms_guard.h"
 
 ms_settings ms_config;
 
@@ -76,25 +77,35 @@ gboolean ms_config_access_control(void)
 	return protected_streams != NULL && g_hash_table_size(protected_streams) > 0;
 }
 
-/* Compare without an early exit, so timing says nothing about the secret. */
-static gboolean same_secret(const char *a, const char *b)
+/* Protection is inherited: a stream is protected by its own secret/pin and
+ * by those of every stream up its parent chain (a variant by its camera's);
+ * any of those opens it. Chains are short and loop-free (checked at load);
+ * the hop bound is a guard only. */
+static gboolean check(const char *stream, const char *token, gboolean *opened)
 {
-	gsize la = strlen(a), lb = strlen(b);
-	guint diff = (guint)(la ^ lb);
-	for(gsize i = 0; i < la; i++)
-		diff |= (guint)(a[i] ^ b[i % (lb ? lb : 1)]);
-	return diff == 0 && lb > 0;
+	gboolean protected = FALSE;
+	*opened = FALSE;
+	for(guint hops = 0; stream != NULL && hops < 64; hops++) {
+		GPtrArray *keys = protected_streams ? g_hash_table_lookup(protected_streams, stream) : NULL;
+		for(guint i = 0; keys != NULL && i < keys->len; i++) {
+			protected = TRUE;
+			*opened |= ms_secret_equal(g_ptr_array_index(keys, i), token);
+		}
+		ms_source *src = ms_sources_lookup(stream);
+		stream = src ? ms_source_parent(src) : NULL;
+	}
+	return protected;
+}
+
+gboolean ms_config_protected(const char *stream)
+{
+	gboolean opened;
+	return check(stream, NULL, &opened);
 }
 
 gboolean ms_config_authorized(const char *stream, const char *token)
 {
-	GPtrArray *keys = protected_streams ? g_hash_table_lookup(protected_streams, stream) : NULL;
-	if(keys == NULL)
-		return TRUE;
-	if(token == NULL || *token == '\0')
-		return FALSE;
-	gboolean ok = FALSE;
-	for(guint i = 0; i < keys->len; i++)
-		ok |= same_secret(g_ptr_array_index(keys, i), token);
-	return ok;
+	gboolean opened;
+	return !check(stream, token, &opened) || opened;
 }
+

@@ -8,8 +8,10 @@ int ms_config_load(const char *config_path);
 void ms_config_free(void);
 
 /* Access control: a stream whose jcfg group has `secret` or `pin` needs that
- * value as the request's token. */
+ * value as the request's token, and so does every stream derived from it
+ * (its variants, theirs, ...), which its own secret or pin also opens. */
 gboolean ms_config_access_control(void);	/* any stream protected? */
+gboolean ms_config_protected(const char *stream);	/* it or a parent has a secret/pin */
 gboolean ms_config_authorized(const char *stream, const char *token);
 
 #endif

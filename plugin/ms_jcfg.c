@@ -435,8 +435,12 @@ static void add_child(ms_jcfg_setting *parent, ms_jcfg_setting *child)
 static void fail_here(parser *p, const char *leaf, const char *msg)
 {
 	int line = p->cur.line;
-	if(p->cur.kind == T_ATOM)
+	/* An atom where a value belongs (leaf set) is not echoed: it may be an
+	 * unquoted secret or camera URL. Where a name belongs, it is. */
+	if(p->cur.kind == T_ATOM && leaf == NULL)
 		add_error(p, line, leaf, "%s '%.40s'", msg, p->cur.text->str);
+	else if(p->cur.kind == T_ATOM)
+		add_error(p, line, leaf, "%s (a bare word)", msg);
 	else if(p->cur.kind == T_PUNCT)
 		add_error(p, line, leaf, "%s '%c'", msg, p->cur.c);
 	else
@@ -469,8 +473,8 @@ static ms_jcfg_setting *parse_atom(parser *p, const char *leaf, int line)
 	const char *bad = classify_value(p->cur.text->str, &type);
 	if(bad != NULL) {
 		int l = p->cur.line;
-		add_error(p, l, leaf, "%s '%.40s'%s", bad, p->cur.text->str,
-			bad == bad_value ? " (strings need double quotes)" : "");
+		/* The text is not echoed: it may be an unquoted secret or URL */
+		add_error(p, l, leaf, "%s%s", bad, bad == bad_value ? " (strings need double quotes)" : "");
 		next(p);
 		skip(p, l);
 		return NULL;

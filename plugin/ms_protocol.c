@@ -492,10 +492,12 @@ json_t *ms_msg_close(json_t *request_id)
 	return envelope("multistream/close", request_id, v);
 }
 
-json_t *ms_msg_disconnected(const char *reason)
+json_t *ms_msg_disconnected(const char *reason, const char *detail)
 {
 	json_t *v = json_object();
 	json_object_set_new(v, "reason", str(reason));
+	if(detail != NULL)
+		json_object_set_new(v, "detail", str(detail));
 	return envelope("multistream/disconnected", NULL, v);
 }
 

@@ -103,7 +103,8 @@ json_t *ms_msg_status(json_t *request_id, int slot, const char *stream, const ch
 	ms_slot_status status, const char *error);
 json_t *ms_msg_keyframe(json_t *request_id, int slot);
 json_t *ms_msg_close(json_t *request_id);
-json_t *ms_msg_disconnected(const char *reason);
+/* detail (may be NULL): why, beyond reason ("setup_timeout"). */
+json_t *ms_msg_disconnected(const char *reason, const char *detail);
 /* streams is stolen: an array of stream entries (see ms_msg_stream_entry). */
 json_t *ms_msg_streams(json_t *request_id, json_t *streams);
 /* {name, kind, parent?, quality?, state, consumers} */

@@ -84,13 +84,29 @@ typedef enum start_result {
 	START_LIVE,		/* pkt starts a keyframe: caller relays it live */
 } start_result;
 
+/* May the slot replay src's GOP cache now? Not when a keyframe request /
+ * PLI / FIR asked within a second of the last one it caused (sync_live),
+ * not beyond the slot's replays per second, not beyond the source's replay
+ * time (ms_source_replay_allowed). Slot and source mutexes held. */
+static gboolean replay_allowed(ms_slot *slot, ms_source *src, gint64 now)
+{
+	if(src == slot->bound && slot->need_sync && slot->sync_live)
+		return FALSE;
+	if(now - slot->replay_window >= G_USEC_PER_SEC) {
+		slot->replay_window = now;
+		slot->replay_count = 0;
+	}
+	return slot->replay_count < MS_REPLAYS_PER_SECOND && ms_source_replay_allowed(src, now);
+}
+
 /* Start the browser's decoder on src: replay src's GOP cache, or else use
  * pkt when it starts a keyframe. Slot and source mutexes held. */
 static start_result start_on(ms_slot *slot, ms_source *src, const guint8 *pkt, gsize len,
 		guint flags, gint64 now)
 {
 	ms_gop *gop = ms_source_gop_locked(src);
-	if(ms_gop_ready(gop, now, ms_config.gop_cache_age) && !ms_gop_keyframe_due(gop, now, MS_KEYFRAME_DUE_US)) {
+	if(ms_gop_ready(gop, now, ms_config.gop_cache_age) && !ms_gop_keyframe_due(gop, now, MS_KEYFRAME_DUE_US) &&
+			replay_allowed(slot, src, now)) {
 		guint8 buf[MS_RTP_MAX_PACKET];
 		guint n = ms_gop_count(gop);
 		for(guint i = 0; i < n; i++) {
@@ -103,10 +119,16 @@ static start_result start_on(ms_slot *slot, ms_source *src, const guint8 *pkt, g
 			relay(slot, buf, plen, now);
 		}
 		ms_rewrite_rebase(&slot->rw, TRUE);
+		ms_source_replay_spent(src, now, g_get_monotonic_time() - now);
+		slot->replay_count++;
+		if(src == slot->bound && slot->need_sync)
+			slot->resync_replay = now;
+		slot->keyframe_out = now;
 		return START_REPLAYED;
 	}
 	if(pkt != NULL && (flags & (MS_H264_SPS | MS_H264_IDR))) {
 		ms_rewrite_rebase(&slot->rw, FALSE);
+		slot->keyframe_out = now;
 		return START_LIVE;
 	}
 	return START_NOT_YET;
@@ -171,8 +193,11 @@ static void on_rtp(ms_consumer *c, ms_source *src, const guint8 *pkt, gsize len,
 {
 	ms_slot *slot = c->ctx;
 	g_mutex_lock(&slot->mutex);
-	if(!step(slot, src, pkt, len, flags, now))
+	if(!step(slot, src, pkt, len, flags, now)) {
 		relay_live(slot, pkt, len, now);
+		if(flags & (MS_H264_SPS | MS_H264_IDR))
+			slot->keyframe_out = now;	/* a PLI right after it is answered */
+	}
 	g_mutex_unlock(&slot->mutex);
 }
 

@@ -84,32 +84,114 @@ static void cleanup_locked(ms_session *s)
 	s->slots = NULL;
 	s->n_slots = 0;
 	s->grace_since = 0;
+	s->setup_since = 0;
 	if(s->state == MS_SESSION_INITIALIZED || s->state == MS_SESSION_NEGOTIATED)
 		g_atomic_int_add(&active_sessions, -1);
 	if(s->state != MS_SESSION_NEW)
 		s->state = MS_SESSION_CLOSED;
 }
 
-/* Find a stream this session may watch. With access control on, an unknown
- * stream and a forbidden one get the same answer (487), so nobody can probe
- * which names exist. */
+/* ---- token checks ---- */
+
+/* Plugin-wide failures (ms_guard.h); refused-while-locked counts for logs. */
+static ms_guard global_guard;
+static guint refused_unchecked;
+static GMutex guard_mutex;
+
 static const char *request_token(ms_session *s, ms_request *req)
 {
 	return req->has_token ? req->token : s->token;
 }
 
-static ms_source *find_stream(const char *name, const char *token, ms_error *err)
+static gboolean proven(ms_session *s, const char *token)
+{
+	gboolean hit = FALSE;
+	for(guint i = 0; token != NULL && *token && i < MIN(s->n_proven, MS_PROVEN_TOKENS); i++)
+		hit |= ms_secret_equal(s->proven[i], token);
+	return hit;
+}
+
+static void remember_proven(ms_session *s, const char *token)
+{
+	if(token == NULL || *token == '\0' || proven(s, token))
+		return;
+	g_strlcpy(s->proven[s->n_proven % MS_PROVEN_TOKENS], token, MS_NAME_MAX);
+	s->n_proven++;
+}
+
+/* May this session test a token now? Not while its own lock or the
+ * plugin-wide one holds, unless the token was already accepted here. */
+static gboolean may_check(ms_session *s, const char *token, gint64 now)
+{
+	if(proven(s, token))
+		return TRUE;
+	g_mutex_lock(&guard_mutex);
+	gboolean locked = ms_guard_locked(&s->guard, now) || ms_guard_locked(&global_guard, now);
+	if(locked)
+		refused_unchecked++;
+	g_mutex_unlock(&guard_mutex);
+	return !locked;
+}
+
+/* A failed check of token for what (a stream name, or "" for the stream
+ * list): counted and logged once per distinct (what, token) in a row, so a
+ * client repeating one mistake is not taken for a guesser. The token is
+ * never logged. */
+static void check_failed(ms_session *s, const char *what, const char *token, gint64 now)
+{
+	token = token ? token : "";
+	if(strcmp(s->failed_name, what) == 0 && strcmp(s->failed_token, token) == 0)
+		return;
+	g_strlcpy(s->failed_name, what, sizeof(s->failed_name));
+	g_strlcpy(s->failed_token, token, sizeof(s->failed_token));
+	g_mutex_lock(&guard_mutex);
+	gint64 lock = ms_guard_fail_session(&s->guard, ms_config.auth_failures, now);
+	gint64 global = ms_guard_fail_global(&global_guard, ms_config.auth_failures_global, now);
+	guint refused = refused_unchecked;
+	refused_unchecked = 0;
+	g_mutex_unlock(&guard_mutex);
+	char *shown = g_strescape(*what ? what : "(stream list)", NULL);
+	JANUS_LOG(LOG_WARN, MS_TAG "Unauthorized: stream '%s' (%s token; %u failure(s) in this session)\n",
+		shown, *token ? "wrong" : "no", s->guard.failures);
+	g_free(shown);
+	if(lock > 0)
+		JANUS_LOG(LOG_WARN, MS_TAG "Token checks of this session locked for %" G_GINT64_FORMAT " ms\n", lock / 1000);
+	if(global > 0)
+		JANUS_LOG(LOG_WARN, MS_TAG "Token checks locked plugin-wide for %" G_GINT64_FORMAT " ms after %u failures "
+			"in a minute (%u refused unchecked since the last failure)\n", global / 1000,
+			ms_config.auth_failures_global, refused);
+}
+
+static void check_passed(ms_session *s, const char *token)
+{
+	ms_guard_success(&s->guard);
+	remember_proven(s, token);
+	s->failed_name[0] = s->failed_token[0] = '\0';
+}
+
+/* Find a stream this session may watch. With access control on, an unknown
+ * stream and a forbidden one get the same answer (487), count alike as a
+ * failed check, and are refused alike while checks are locked, so nobody
+ * can probe which names exist or which token is right. */
+static ms_source *find_stream(ms_session *s, const char *name, const char *token, ms_error *err)
 {
 	ms_source *src = ms_sources_lookup(name);
-	if(ms_config_access_control()) {
-		if(src == NULL || !ms_config_authorized(name, token)) {
-			*err = MS_ERR_UNAUTHORIZED;
-			return NULL;
-		}
-	} else if(src == NULL) {
-		*err = MS_ERR_STREAM_NOT_FOUND;
+	if(!ms_config_access_control()) {
+		if(src == NULL)
+			*err = MS_ERR_STREAM_NOT_FOUND;
+		return src;
+	}
+	if(src != NULL && !ms_config_protected(name))
+		return src;
+	gint64 now = g_get_monotonic_time();
+	*err = MS_ERR_UNAUTHORIZED;
+	if(!may_check(s, token, now))
+		return NULL;
+	if(src == NULL || !ms_config_authorized(name, token)) {
+		check_failed(s, name, token, now);
 		return NULL;
 	}
+	check_passed(s, token);
 	return src;
 }
 
@@ -174,7 +256,7 @@ static ms_error handle_init(ms_session *s, ms_request *req, const char *transact
 		/* All or nothing: a forbidden slot fails the init, nothing changes */
 		for(guint i = 0; i < req->n_slots; i++) {
 			ms_error err = MS_OK;
-			if(find_stream(req->slots[i].resolved, request_token(s, req), &err) == NULL) {
+			if(find_stream(s, req->slots[i].resolved, request_token(s, req), &err) == NULL) {
 				*err_slot = req->slots[i].slot;
 				return err;
 			}
@@ -203,6 +285,8 @@ static ms_error handle_init(ms_session *s, ms_request *req, const char *transact
 		slot->status = MS_SLOT_ACTIVE;
 	}
 	s->state = MS_SESSION_INITIALIZED;
+	/* A new init on a live PeerConnection needs a new offer, not new media */
+	s->setup_since = g_atomic_int_get(&s->media_up) ? 0 : g_get_monotonic_time();
 	g_atomic_int_inc(&active_sessions);
 	ms_push_event(s->handle, transaction, ms_msg_ready(req->request_id, s->n_slots), NULL);
 	return MS_OK;
@@ -254,7 +338,7 @@ out:
 static ms_error switch_to(ms_slot *slot, ms_request *req, const char *token, const char *transaction)
 {
 	ms_error err = MS_OK;
-	ms_source *src = find_stream(req->resolved, token, &err);
+	ms_source *src = find_stream(slot->session, req->resolved, token, &err);
 	if(src == NULL)
 		return err;
 	g_mutex_lock(&slot->mutex);
@@ -312,12 +396,19 @@ static ms_error handle_resume(ms_session *s, ms_request *req, const char *transa
 	return switch_to(slot, req, token, transaction);
 }
 
-static void resync(ms_slot *slot)
+/* The browser needs a keyframe on this slot (keyframe request, PLI, FIR,
+ * media up): answered from the GOP cache, within the replay bounds. */
+static void resync(ms_slot *slot, gint64 now)
 {
 	g_mutex_lock(&slot->mutex);
 	ms_source *src = slot->bound;
-	if(src != NULL && slot->next == NULL)
+	gboolean answered = slot->keyframe_out > 0 && now - slot->keyframe_out < MS_KEYFRAME_ANSWERED_US;
+	if(src != NULL && slot->next == NULL && !answered) {
+		slot->sync_live = slot->resync_replay > 0 && now - slot->resync_replay < MS_RESYNC_REPLAY_INTERVAL_US;
 		slot->need_sync = TRUE;
+	} else {
+		src = NULL;
+	}
 	g_mutex_unlock(&slot->mutex);
 	if(src != NULL) {
 		ms_source_request_keyframe(src);
@@ -329,12 +420,12 @@ static ms_error handle_keyframe(ms_session *s, ms_request *req, const char *tran
 {
 	if(req->slot_valid && req->slot == -1) {
 		for(guint i = 0; i < s->n_slots; i++)
-			resync(s->slots[i]);
+			resync(s->slots[i], g_get_monotonic_time());
 	} else {
 		ms_slot *slot = request_slot(s, req, err_slot);
 		if(slot == NULL)
 			return MS_ERR_INVALID_SLOT;
-		resync(slot);
+		resync(slot, g_get_monotonic_time());
 	}
 	ms_push_event(s->handle, transaction, ms_msg_keyframe(req->request_id, req->slot), NULL);
 	return MS_OK;
@@ -351,16 +442,35 @@ static ms_error handle_close(ms_session *s, ms_request *req, const char *transac
 
 static ms_error handle_streams(ms_session *s, ms_request *req, const char *transaction, json_t *jsep, int *err_slot)
 {
-	/* Only what this client may watch: protected streams need the token */
-	const char *token = req->has_token ? req->token : s->token;
+	/* Only what this client may watch: protected streams (and what derives
+	 * from them) need the token, and no entry names a parent the token does
+	 * not open. A token that opens nothing is a failed check; while checks
+	 * are locked it is not tested (the list is the one without a token). */
+	const char *token = request_token(s, req);
+	gint64 now = g_get_monotonic_time();
+	gboolean tested = *token && ms_config_access_control() && may_check(s, token, now);
+	gboolean opened = FALSE;
 	json_t *all = ms_sources_list(), *list = json_array();
 	size_t i;
 	json_t *e;
 	json_array_foreach(all, i, e) {
-		if(ms_config_authorized(json_string_value(json_object_get(e, "name")), token))
-			json_array_append(list, e);
+		const char *name = json_string_value(json_object_get(e, "name"));
+		const char *parent = json_string_value(json_object_get(e, "parent"));
+		gboolean protected = ms_config_protected(name);
+		if(protected && !(tested && ms_config_authorized(name, token)))
+			continue;
+		opened |= protected;
+		if(parent != NULL && ms_config_protected(parent) && !(tested && ms_config_authorized(parent, token))) {
+			json_object_del(e, "parent");
+			json_object_del(e, "quality");
+		}
+		json_array_append(list, e);
 	}
 	json_decref(all);
+	if(tested && opened)
+		check_passed(s, token);
+	else if(tested)
+		check_failed(s, "", token, now);
 	ms_push_event(s->handle, transaction, ms_msg_streams(req->request_id, list), NULL);
 	return MS_OK;
 }
@@ -425,9 +535,10 @@ void ms_session_setup_media(ms_session *s)
 	g_mutex_lock(&s->mutex);
 	s->last_rtcp = g_get_monotonic_time();
 	s->grace_since = 0;
+	s->setup_since = 0;
 	g_atomic_int_set(&s->media_up, 1);
 	for(guint i = 0; i < s->n_slots; i++)
-		resync(s->slots[i]);
+		resync(s->slots[i], g_get_monotonic_time());
 	g_mutex_unlock(&s->mutex);
 }
 
@@ -440,11 +551,8 @@ void ms_session_incoming_rtcp(ms_session *s, int mindex, gboolean video, const c
 	/* The browser's decoder lost its picture: restart it from the cache */
 	g_mutex_lock(&s->mutex);
 	for(guint i = 0; i < s->n_slots; i++) {
-		ms_slot *slot = s->slots[i];
-		if(slot->mindex != mindex || now - slot->last_resync < G_USEC_PER_SEC)
-			continue;
-		slot->last_resync = now;
-		resync(slot);
+		if(s->slots[i]->mindex == mindex)
+			resync(s->slots[i], now);
 	}
 	g_mutex_unlock(&s->mutex);
 }
@@ -454,7 +562,7 @@ static void end_media(ms_session *s, const char *reason)
 	gboolean had = (s->state == MS_SESSION_INITIALIZED || s->state == MS_SESSION_NEGOTIATED);
 	cleanup_locked(s);
 	if(had && reason != NULL)
-		ms_push_event(s->handle, NULL, ms_msg_disconnected(reason), NULL);
+		ms_push_event(s->handle, NULL, ms_msg_disconnected(reason, NULL), NULL);
 }
 
 void ms_session_hangup(ms_session *s)
@@ -497,6 +605,14 @@ void ms_session_tick(ms_session *s, gint64 now)
 	g_mutex_lock(&s->mutex);
 	for(guint i = 0; i < s->n_slots; i++)
 		unbind_stale(s->slots[i]);
+	if(s->setup_since > 0 && ms_config.setup_timeout > 0 && !g_atomic_int_get(&s->destroyed) &&
+			now - s->setup_since >= (gint64)ms_config.setup_timeout * G_USEC_PER_SEC) {
+		/* init without media: give its sources and its place back */
+		JANUS_LOG(LOG_WARN, MS_TAG "Media not up %us after init: cleaning up\n", ms_config.setup_timeout);
+		cleanup_locked(s);
+		ms_push_event(s->handle, NULL, ms_msg_disconnected("connection_lost", "setup_timeout"), NULL);
+		ms_gateway->close_pc(s->handle);
+	}
 	if(g_atomic_int_get(&s->media_up) && s->state == MS_SESSION_NEGOTIATED) {
 		gint64 silent = now - s->last_rtcp;
 		if(silent < (gint64)ms_config.rtcp_timeout * G_USEC_PER_SEC) {

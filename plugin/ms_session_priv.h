@@ -10,6 +10,21 @@
 #include "ms_rewrite.h"
 #include "ms_sdp.h"
 #include "ms_slot.h"
+#include "ms_guard.h"
+
+/* Bounds on GOP cache replays, whatever asks for them: a keyframe
+ * request, PLI or FIR within MS_KEYFRAME_ANSWERED_US after a keyframe went
+ * out on the slot is already answered; those requests replay at most once
+ * per MS_RESYNC_REPLAY_INTERVAL_US (else the slot waits for the camera's
+ * live keyframe); replays of any cause (switches too) are at most
+ * MS_REPLAYS_PER_SECOND per slot. Per source: ms_source_replay_allowed(). */
+#define MS_KEYFRAME_ANSWERED_US (500 * 1000)
+#define MS_RESYNC_REPLAY_INTERVAL_US G_USEC_PER_SEC
+#define MS_REPLAYS_PER_SECOND 5
+
+/* Tokens a session remembers as accepted (a plugin-wide lock does not
+ * apply to them). */
+#define MS_PROVEN_TOKENS 4
 
 typedef struct ms_slot {
 	ms_session *session;		/* owner (alive while the slot is bound) */
@@ -30,7 +45,12 @@ typedef struct ms_slot {
 	gboolean need_sync;		/* browser needs a keyframe start from bound */
 	ms_rewrite rw;
 	gint64 last_send;		/* monotonic us of the last packet relayed */
-	gint64 last_resync;		/* rate limit of PLI-driven resyncs */
+	gboolean sync_live;		/* need_sync by a keyframe request/PLI/FIR that may
+					 * not replay (one replay a second): live keyframe only */
+	gint64 keyframe_out;		/* monotonic us a keyframe last went out (replay or live) */
+	gint64 resync_replay;		/* ... the last replay a keyframe request/PLI/FIR caused */
+	gint64 replay_window;		/* start of the current one-second window of replays */
+	guint replay_count;		/* replays (any cause) in that window */
 	guint64 packets;		/* relayed */
 	guint64 switches;
 } ms_slot;
@@ -49,6 +69,13 @@ struct ms_session {
 	char token[MS_NAME_MAX];	/* the init's token: default for later requests */
 	gint64 rate_window;		/* start of the current one-second window */
 	guint rate_count;		/* requests in that window */
+	gint64 setup_since;		/* init with media not up yet (0: not waiting) */
+	/* Token checks (ms_guard.h) */
+	ms_guard guard;			/* this session's failures and lock */
+	char proven[MS_PROVEN_TOKENS][MS_NAME_MAX];	/* tokens accepted here */
+	guint n_proven;
+	char failed_name[MS_RESOLVED_MAX];	/* the last failed check, not */
+	char failed_token[MS_NAME_MAX];		/* counted again when repeated */
 };
 
 /* ms_relay.c */

@@ -34,6 +34,9 @@ struct ms_source {
 	guint failures;			/* consecutive failures (backoff step) */
 	guint restarts;			/* restarts after failures, for status */
 	volatile gint failed;		/* set by the driver (any thread, no lock) */
+	gint64 replay_window;		/* start of the current second of replays */
+	gint64 replay_us;		/* replay time spent in it */
+	guint64 replays_refused;	/* by the budget, for status */
 };
 
 static GHashTable *sources;		/* name -> ms_source, plugin lifetime */
@@ -250,6 +253,11 @@ const char *ms_source_name(const ms_source *src)
 	return src->name;
 }
 
+const char *ms_source_parent(const ms_source *src)
+{
+	return src->parent;
+}
+
 const ms_spec *ms_source_spec(const ms_source *src)
 {
 	return src->spec;
@@ -315,6 +323,7 @@ json_t *ms_sources_status(void)
 		json_object_set_new(e, "restarts", json_integer(src->restarts));
 		json_object_set_new(e, "gop_packets", json_integer(ms_gop_count(src->gop)));
 		json_object_set_new(e, "gop_bytes", json_integer(ms_gop_bytes(src->gop)));
+		json_object_set_new(e, "replays_refused", json_integer((json_int_t)src->replays_refused));
 		json_array_append_new(list, e);
 		g_mutex_unlock(&src->mutex);
 	}
@@ -329,10 +338,13 @@ void ms_source_add_consumer(ms_source *src, ms_consumer *c)
 	if(!g_ptr_array_find(src->consumers, c, NULL))
 		g_ptr_array_add(src->consumers, c);
 	src->idle_since = 0;
-	if(!src->running) {
-		src->retry_at = 0;
+	/* A source waiting out its restart backoff keeps waiting (the tick
+	 * starts it when due): a client switching to a failing camera again and
+	 * again must not respawn its process each time */
+	if(!src->running && src->retry_at > now)
+		src->state = MS_SRC_OFFLINE;
+	else if(!src->running)
 		start_locked(src, now);
-	}
 	g_mutex_unlock(&src->mutex);
 }
 
@@ -376,6 +388,23 @@ void ms_source_request_keyframe(ms_source *src)
 {
 	if(src->driver->keyframe != NULL)
 		src->driver->keyframe(src);
+}
+
+gboolean ms_source_replay_allowed(ms_source *src, gint64 now)
+{
+	if(now - src->replay_window >= G_USEC_PER_SEC) {
+		src->replay_window = now;
+		src->replay_us = 0;
+	}
+	if(src->replay_us < MS_SOURCE_REPLAY_BUDGET_US)
+		return TRUE;
+	src->replays_refused++;
+	return FALSE;
+}
+
+void ms_source_replay_spent(ms_source *src, gint64 now, gint64 us)
+{
+	src->replay_us += MAX(us, 0);
 }
 
 ms_gop *ms_source_gop_locked(ms_source *src)

@@ -79,6 +79,9 @@ json_t *ms_sources_status(void);
 void ms_sources_tick(gint64 now);
 
 const char *ms_source_name(const ms_source *src);
+/* The stream this one is derived from (a variant's camera), or NULL; set
+ * once by ms_sources_start(). */
+const char *ms_source_parent(const ms_source *src);
 const char *ms_source_state_name(ms_source_state s);
 ms_source_state ms_source_get_state(ms_source *src);
 guint ms_source_consumers(ms_source *src);
@@ -100,6 +103,13 @@ gint64 ms_source_stop_idle_since(ms_source *src);
 void ms_sources_unbind_consumer(ms_consumer *c, ms_source *keep1, ms_source *keep2);
 /* Ask upstream for a keyframe where the kind supports it. */
 void ms_source_request_keyframe(ms_source *src);
+
+/* Replays of the GOP cache hold the source mutex, so they are bounded per
+ * source: at most MS_SOURCE_REPLAY_BUDGET_US of replay time in any second,
+ * then slots start on the live keyframe instead. Source mutex held. */
+#define MS_SOURCE_REPLAY_BUDGET_US (100 * 1000)
+gboolean ms_source_replay_allowed(ms_source *src, gint64 now);
+void ms_source_replay_spent(ms_source *src, gint64 now, gint64 us);
 
 /* Run fn with the source mutex held, for reading the GOP cache. */
 void ms_source_with_gop(ms_source *src, void (*fn)(ms_source *src, ms_gop *gop, void *data), void *data);

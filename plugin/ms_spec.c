@@ -86,7 +86,9 @@ static ms_spec *parse_rtsp(const char *source, char *err, gsize errlen)
 		if(strcmp(frag, "transport=udp") == 0) {
 			udp = TRUE;
 		} else if(strcmp(frag, "transport=tcp") != 0) {
-			g_snprintf(err, errlen, "unknown rtsp option '#%s'", frag);
+			/* Not echoed: after a '#' may be the rest of a password */
+			g_snprintf(err, errlen, "unknown rtsp option after '#' (#transport=udp or tcp; "
+				"write a '#' in a password as %%23)");
 			g_free(copy);
 			return NULL;
 		}

@@ -118,6 +118,57 @@ static void test_bad_entries(void)
 	ms_cfg_free(cfg);
 }
 
+/* Protection mistakes fail closed: the stream does not load at all,
+ * rather than loading unprotected, and neither does what derives from it. */
+static void test_fail_closed(void)
+{
+	ms_cfg *cfg = read_text(
+		"general: { admin_key = 1234 }\n"				/* 1 */
+		"streams: {\n"
+		"\tpinnum: { source = \"rtp://127.0.0.1:5004\", pin = 1234 }\n"	/* 3 */
+		"\tbare: { source = \"rtp://127.0.0.1:5006\", secret = s3cret }\n"	/* 4 */
+		"\ttypo: { source = \"rtp://127.0.0.1:5008\", secert = \"s3cret\" }\n"	/* 5 */
+		"\tempty: { source = \"rtp://127.0.0.1:5010\", secret = \"\" }\n"	/* 6 */
+		"\tbool: { source = \"rtp://127.0.0.1:5012\", secret = true }\n"	/* 7 */
+		"\ttwice: { source = \"rtp://127.0.0.1:5014\", pin = \"1\", pin = \"2\" }\n"	/* 8 */
+		"\tpreloadstr: { source = \"rtp://127.0.0.1:5016\", preload = \"yes\" }\n"	/* 9 */
+		"\tpinnum-low = \"ffmpeg:pinnum#video=h264#height=120\"\n"	/* 10: parent skipped */
+		"\ttypo-hd = \"rtp://127.0.0.1:5018\"\n"			/* 11: a quality of a skipped stream */
+		"\tgood: { source = \"rtp://127.0.0.1:5020\", pin = \"1234\", preload = true }\n"	/* 12 */
+		"\tgood-hd = \"rtp://127.0.0.1:5022\"\n"			/* 13: fine */
+		"\topen-hd = \"rtp://127.0.0.1:5024\"\n"			/* 14: fine: no stream 'open' */
+		"}\n");
+	g_assert_true(cfg->settings.admin_locked);
+	g_assert_null(cfg->settings.admin_key);
+	g_assert_true(has_problem(cfg, "line 1:", "admin requests are refused"));
+	g_assert_true(has_problem(cfg, "line 3:", "'pinnum' skipped: secret and pin must be quoted strings"));
+	g_assert_true(has_problem(cfg, "'bare' skipped", NULL));
+	g_assert_true(has_problem(cfg, "line 5:", "'typo' skipped: unknown key"));
+	g_assert_true(has_problem(cfg, "line 6:", "'empty' skipped: secret and pin must not be empty"));
+	g_assert_true(has_problem(cfg, "line 7:", "'bool' skipped: secret and pin must be quoted strings"));
+	g_assert_true(has_problem(cfg, "line 8:", "'twice' skipped: secret or pin given twice"));
+	g_assert_true(has_problem(cfg, "line 9:", "'preloadstr' skipped: preload must be true or false"));
+	g_assert_true(has_problem(cfg, "line 10:", "'pinnum-low' skipped"));
+	g_assert_true(has_problem(cfg, "line 11:", "'typo-hd' skipped: stream 'typo' it is a quality of was skipped"));
+	for(const char **n = (const char *[]){ "pinnum", "bare", "typo", "empty", "bool", "twice", "preloadstr",
+			"pinnum-low", "typo-hd", NULL }; *n; n++)
+		g_assert_null(stream(cfg, *n));
+	g_assert_cmpuint(cfg->streams->len, ==, 3);
+	const ms_cfg_stream *good = stream(cfg, "good");
+	g_assert_nonnull(good);
+	g_assert_cmpstr(good->pin, ==, "1234");
+	g_assert_null(good->secret);
+	g_assert_true(good->preload);
+	g_assert_nonnull(stream(cfg, "good-hd"));
+	g_assert_nonnull(stream(cfg, "open-hd"));
+	ms_cfg_free(cfg);
+	/* An admin_key that is a proper string is used, not locked */
+	cfg = read_text("general: { admin_key = \"k\" }\n");
+	g_assert_false(cfg->settings.admin_locked);
+	g_assert_cmpstr(cfg->settings.admin_key, ==, "k");
+	ms_cfg_free(cfg);
+}
+
 static void test_bad_general(void)
 {
 	ms_cfg *cfg = read_text(
@@ -210,6 +261,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/ms/cfg/defaults", test_defaults);
 	g_test_add_func("/ms/cfg/good", test_good);
 	g_test_add_func("/ms/cfg/bad-entries", test_bad_entries);
+	g_test_add_func("/ms/cfg/fail-closed", test_fail_closed);
 	g_test_add_func("/ms/cfg/bad-general", test_bad_general);
 	g_test_add_func("/ms/cfg/max-slots-range", test_max_slots_range);
 	g_test_add_func("/ms/cfg/syntax", test_syntax);

@@ -190,13 +190,23 @@ static void test_error_unterminated_string(void)
 
 static void test_error_bad_number(void)
 {
-	check_one_error("\tport = 12x", "streams.port", "bad number '12x'");
-	check_one_error("\tport = 0x", "streams.port", "bad number '0x'");
+	check_one_error("\tport = 12x", "streams.port", "bad number");
+	check_one_error("\tport = 0x", "streams.port", "bad number");
 	check_one_error("\tport = 1.2.3", "streams.port", "bad number");
 	check_one_error("\tport = -", "streams.port", "bad number");
 	check_one_error("\tport = 99999999999999999999", "streams.port", "out of 64-bit range");
 	check_one_error("\tport = 0x1FFFFFFFFFFFFFFFF", "streams.port", "out of 64-bit range");
 	check_one_error("\tcam = rtsp://x", "streams.cam", "strings need double quotes");
+	/* a bare value is never echoed: it may be a secret or a camera URL */
+	check_one_error("\tsecret = s3cretWord", "streams.secret", "strings need double quotes");
+	ms_jcfg *bare = parse("streams: {\n\tcam = rtsp://u:pw9Zq@h/x\n\tsecret = s3cretWord x\n}\n");
+	for(guint i = 0; i < ms_jcfg_error_count(bare); i++) {
+		const char *msg = NULL;
+		g_assert_true(ms_jcfg_error(bare, i, NULL, NULL, &msg));
+		g_assert_null(strstr(msg, "pw9Zq"));
+		g_assert_null(strstr(msg, "s3cretWord"));
+	}
+	ms_jcfg_free(bare);
 }
 
 static void test_error_stray_char(void)
@@ -225,7 +235,7 @@ static void test_error_in_subgroup(void)
 		"}\n");
 	g_assert_cmpuint(ms_jcfg_error_count(cfg), ==, 2);
 	expect_error(cfg, 0, 3, "streams.door.source", "strings need double quotes");
-	expect_error(cfg, 1, 6, "streams.yard.port", "bad number '5x'");
+	expect_error(cfg, 1, 6, "streams.yard.port", "bad number");
 	g_assert_cmpstr(value_at(cfg, "streams.door.preload", MS_JCFG_BOOL), ==, "true");
 	g_assert_null(ms_jcfg_get(at(cfg, "streams", "door"), "source"));
 	/* the rest of yard's line is skipped up to its '}', the group closes */

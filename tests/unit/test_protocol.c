@@ -529,8 +529,11 @@ static void test_msg_replies(void)
 	assert_msg(ms_msg_close(rid),
 		"{\"type\":\"multistream/close\",\"value\":{\"request_id\":\"r\",\"status\":\"closed\"}}");
 	assert_msg(ms_msg_close(NULL), "{\"type\":\"multistream/close\",\"value\":{\"status\":\"closed\"}}");
-	assert_msg(ms_msg_disconnected("connection_lost"),
+	assert_msg(ms_msg_disconnected("connection_lost", NULL),
 		"{\"type\":\"multistream/disconnected\",\"value\":{\"reason\":\"connection_lost\"}}");
+	assert_msg(ms_msg_disconnected("connection_lost", "setup_timeout"),
+		"{\"type\":\"multistream/disconnected\",\"value\":{\"reason\":\"connection_lost\","
+		"\"detail\":\"setup_timeout\"}}");
 	g_assert_cmpint(rid->refcount, ==, 1);
 	json_decref(rid);
 }
