@@ -124,11 +124,13 @@ static start_result start_on(ms_slot *slot, ms_source *src, const guint8 *pkt, g
 		if(src == slot->bound && slot->need_sync)
 			slot->resync_replay = now;
 		slot->keyframe_out = now;
+		slot->sync_live = FALSE;
 		return START_REPLAYED;
 	}
 	if(pkt != NULL && (flags & (MS_H264_SPS | MS_H264_IDR))) {
 		ms_rewrite_rebase(&slot->rw, FALSE);
 		slot->keyframe_out = now;
+		slot->sync_live = FALSE;
 		return START_LIVE;
 	}
 	return START_NOT_YET;

@@ -3,6 +3,7 @@
  * (sockets, processes) lives in the drivers (ms_source_*.c). */
 #include <string.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 #include "ms_plugin.h"
 #include "ms_source.h"
 #include "ms_rtp.h"
@@ -429,15 +430,34 @@ static void notify_state(ms_source *src, ms_source_state st)
 	}
 }
 
-void ms_source_receive(ms_source *src, int fd)
+/* Same address (and port, unless want's port is 0)? */
+static gboolean same_sender(const struct sockaddr_storage *got, const struct sockaddr_storage *want)
+{
+	if(got->ss_family != want->ss_family)
+		return FALSE;
+	if(got->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)got, *b = (const void *)want;
+		return a->sin_addr.s_addr == b->sin_addr.s_addr && (b->sin_port == 0 || a->sin_port == b->sin_port);
+	}
+	const struct sockaddr_in6 *a = (const void *)got, *b = (const void *)want;
+	return memcmp(&a->sin6_addr, &b->sin6_addr, sizeof(a->sin6_addr)) == 0 &&
+		(b->sin6_port == 0 || a->sin6_port == b->sin6_port);
+}
+
+gboolean ms_source_receive(ms_source *src, int fd, const struct sockaddr_storage *only)
 {
 	guint8 buf[MS_RTP_MAX_PACKET + 100];
-	ssize_t n = recv(fd, buf, sizeof(buf), 0);
+	struct sockaddr_storage from;
+	socklen_t flen = sizeof(from);
+	ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
+	if(n > 0 && only != NULL && !same_sender(&from, only))
+		return FALSE;
 	if(n <= 0 || n > MS_RTP_MAX_PACKET)
-		return;
+		return TRUE;
 	if(n >= 2 && buf[1] >= 192 && buf[1] <= 223)
-		return;
+		return TRUE;
 	ms_source_deliver(src, buf, (gsize)n);
+	return TRUE;
 }
 
 void ms_source_deliver(ms_source *src, const guint8 *pkt, gsize len)

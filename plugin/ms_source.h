@@ -11,6 +11,7 @@
 
 #include <glib.h>
 #include <jansson.h>
+#include <sys/socket.h>
 #include "ms_spec.h"
 #include "ms_gop.h"
 
@@ -122,8 +123,10 @@ ms_gop *ms_source_gop_locked(ms_source *src);
 void ms_source_deliver(ms_source *src, const guint8 *pkt, gsize len);
 /* For drivers' receive threads: read one datagram from a UDP socket that
  * has data and deliver it when it is RTP (oversized datagrams and RTCP,
- * packet types 192-223 of RFC 5761, are dropped). */
-void ms_source_receive(ms_source *src, int fd);
+ * packet types 192-223 of RFC 5761, are dropped). With only, a datagram
+ * from another sender (address, and port unless only's is 0) is dropped
+ * and FALSE returned. */
+gboolean ms_source_receive(ms_source *src, int fd, const struct sockaddr_storage *only);
 /* For drivers, from any thread and without the source mutex: the running
  * part failed (its process exited); the housekeeping tick stops it, reports
  * the source offline and restarts it with backoff. */

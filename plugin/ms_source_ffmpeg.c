@@ -27,7 +27,7 @@
 #include "ms_rtp.h"
 
 #define FF_PKT_SIZE 1200		/* RTP packets ffmpeg sends us (fit SRTP in an MTU) */
-#define FF_PRIME_WAIT_US (3 * G_USEC_PER_SEC)
+#define FF_PORT_CHECK_US (20 * 1000)	/* how often to look whether ffmpeg listens yet */
 
 typedef struct ff_source {
 	ms_source *src;
@@ -49,6 +49,10 @@ typedef struct ff_source {
 	gboolean have_in;
 	guint32 in_ssrc, out_ssrc, ts_off, last_ts;
 	guint16 seq_off, last_seq;
+	/* The sender of our RTP (receive thread only) */
+	gboolean sender_known;		/* socket connected to ffmpeg's port */
+	gint64 last_probe;
+	guint dropped;			/* datagrams from anyone else */
 } ff_source;
 
 /* Bind 127.0.0.1 on an even port and the next one (RTP and RTCP). */
@@ -83,24 +87,87 @@ static int bind_pair(int *rtp_fd, int *rtcp_fd)
 	return -1;
 }
 
-/* Has someone (ffmpeg) bound 127.0.0.1:port for UDP in our namespace? */
-static gboolean udp_port_bound(int port)
+/* Who holds a local UDP port in our namespace: whether any socket is bound
+ * to it, and whether one of those belongs to process pid (its
+ * /proc/PID/fd links to the socket's inode). */
+typedef enum port_owner {
+	PORT_FREE = 0,
+	PORT_OURS,		/* bound by pid */
+	PORT_OTHER,		/* bound by someone else only */
+} port_owner;
+
+static gboolean pid_has_socket(int pid, const char *inode)
+{
+	char dir[64], link[64], want[48];
+	g_snprintf(dir, sizeof(dir), "/proc/%d/fd", pid);
+	g_snprintf(want, sizeof(want), "socket:[%s]", inode);
+	GDir *d = g_dir_open(dir, 0, NULL);
+	gboolean found = FALSE;
+	const char *e;
+	while(d != NULL && !found && (e = g_dir_read_name(d)) != NULL) {
+		char *path = g_build_filename(dir, e, NULL);
+		ssize_t n = readlink(path, link, sizeof(link) - 1);
+		g_free(path);
+		if(n > 0) {
+			link[n] = '\0';
+			found = strcmp(link, want) == 0;
+		}
+	}
+	if(d != NULL)
+		g_dir_close(d);
+	return found;
+}
+
+static port_owner udp_port_owner(int port, int pid)
 {
 	FILE *f = fopen("/proc/self/net/udp", "r");
 	if(f == NULL)
-		return TRUE;
-	char line[256], want[16];
-	g_snprintf(want, sizeof(want), ":%04X ", port);
-	gboolean found = FALSE;
-	while(!found && fgets(line, sizeof(line), f) != NULL) {
-		/* "  sl  local_address rem_address ...": local is the 2nd field */
-		char *local = strchr(line, ':');
-		local = local ? strchr(local + 1, ':') : NULL;
-		if(local != NULL && strncmp(local, want, strlen(want)) == 0)
-			found = TRUE;
+		return PORT_OURS;	/* no /proc: nothing to check against */
+	char line[512], want[16];
+	g_snprintf(want, sizeof(want), ":%04X", port);
+	port_owner owner = PORT_FREE;
+	while(owner != PORT_OURS && fgets(line, sizeof(line), f) != NULL) {
+		/* sl local_address rem_address st queues tr retrnsmt uid timeout inode */
+		char **fields = g_strsplit_set(g_strstrip(line), " ", -1);
+		char *cols[10];
+		guint n = 0;
+		for(char **p = fields; *p != NULL && n < G_N_ELEMENTS(cols); p++)
+			if(**p != '\0')
+				cols[n++] = *p;
+		if(n == G_N_ELEMENTS(cols) && g_str_has_suffix(cols[1], want))
+			owner = (pid > 0 && pid_has_socket(pid, cols[9])) ? PORT_OURS : PORT_OTHER;
+		g_strfreev(fields);
 	}
 	fclose(f);
-	return found;
+	return owner;
+}
+
+/* Our sockets on 127.0.0.1 take RTP from ffmpeg only: the first datagram
+ * from a port that belongs to our child connects the socket to it, after
+ * which the kernel drops every other sender; datagrams from anyone else
+ * before that are dropped here. At most one /proc look-up per 10 ms. */
+static void receive_from_child(ff_source *f)
+{
+	if(!f->sender_known) {
+		struct sockaddr_in from;
+		socklen_t flen = sizeof(from);
+		guint8 probe[1];
+		if(recvfrom(f->fd, probe, sizeof(probe), MSG_PEEK, (struct sockaddr *)&from, &flen) < 0)
+			return;
+		gint64 now = g_get_monotonic_time();
+		gboolean ours = from.sin_family == AF_INET && now - f->last_probe >= 10000 &&
+			udp_port_owner(ntohs(from.sin_port), ms_proc_pid(f->proc)) == PORT_OURS;
+		f->last_probe = now;
+		if(!ours || connect(f->fd, (struct sockaddr *)&from, flen) != 0) {
+			(void)recv(f->fd, probe, sizeof(probe), 0);	/* not from our ffmpeg: dropped */
+			if(f->dropped++ == 0)
+				JANUS_LOG(LOG_WARN, MS_TAG "Stream %s: datagram from 127.0.0.1:%u dropped (not our ffmpeg)\n",
+					ms_source_name(f->src), ntohs(from.sin_port));
+			return;
+		}
+		f->sender_known = TRUE;
+	}
+	ms_source_receive(f->src, f->fd, NULL);
 }
 
 /* Forward one parent packet to the transcoder, keeping one SSRC and
@@ -185,16 +252,24 @@ static gpointer listen_thread(gpointer data)
 	ff_source *f = data;
 	guint8 buf[MS_RTP_MAX_PACKET + 100];
 	struct pollfd pfd[2] = { { .fd = f->fd, .events = POLLIN }, { .fd = f->rtcp_fd, .events = POLLIN } };
-	gint64 prime_until = g_get_monotonic_time() + FF_PRIME_WAIT_US;
+	gint64 next_check = 0;
+	gboolean taken_logged = FALSE;
 	while(!g_atomic_int_get(&f->stop)) {
-		if(f->parent != NULL && !g_atomic_int_get(&f->primed)) {
-			gboolean bound = udp_port_bound(f->in_port);
-			if(bound) {
+		if(f->parent != NULL && !g_atomic_int_get(&f->primed) && g_get_monotonic_time() > next_check) {
+			/* Forward only to a port our ffmpeg holds: the port was free when
+			 * we chose it, but another process may have taken it since */
+			port_owner owner = udp_port_owner(f->in_port, ms_proc_pid(f->proc));
+			next_check = g_get_monotonic_time() + FF_PORT_CHECK_US;
+			if(owner == PORT_OURS) {
 				/* ffmpeg has read the SDP: no file left behind even if Janus is killed */
 				unlink(f->sdp_path);
-			}
-			if(bound || g_get_monotonic_time() > prime_until)
 				ms_source_with_gop(f->parent, prime_locked, f);
+			} else if(owner == PORT_OTHER && !taken_logged) {
+				taken_logged = TRUE;
+				JANUS_LOG(LOG_ERR, MS_TAG "Stream %s: port %d taken by another process: not forwarding\n",
+					ms_source_name(f->src), f->in_port);
+				ms_source_driver_failed(f->src);
+			}
 		}
 		int r = poll(pfd, 2, g_atomic_int_get(&f->primed) || f->parent == NULL ? 200 : 20);
 		if(r <= 0)
@@ -202,7 +277,7 @@ static gpointer listen_thread(gpointer data)
 		if(pfd[1].revents & POLLIN)
 			(void)recv(f->rtcp_fd, buf, sizeof(buf), 0);	/* ffmpeg's RTCP: not used */
 		if(pfd[0].revents & POLLIN)
-			ms_source_receive(f->src, f->fd);
+			receive_from_child(f);
 	}
 	return NULL;
 }

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <netdb.h>
+#include <arpa/inet.h>
 #include "ms_plugin.h"
 #include "ms_source.h"
 #include "ms_rtp.h"
@@ -13,6 +14,9 @@
 typedef struct rtp_listener {
 	ms_source *src;
 	int fd;
+	struct sockaddr_storage only;	/* #from: the one sender accepted */
+	gboolean filtered;
+	guint dropped;
 	volatile gint stop;
 	GThread *thread;
 } rtp_listener;
@@ -48,8 +52,10 @@ static gpointer rtp_thread(gpointer data)
 	while(!g_atomic_int_get(&l->stop)) {
 		/* RTCP sent to this port by a sender using adjacent ports is
 		 * dropped there: it is not video */
-		if(poll(&pfd, 1, 200) > 0)
-			ms_source_receive(l->src, l->fd);
+		if(poll(&pfd, 1, 200) > 0 && !ms_source_receive(l->src, l->fd, l->filtered ? &l->only : NULL) &&
+				l->dropped++ % 1000 == 0)
+			JANUS_LOG(LOG_WARN, MS_TAG "Stream %s: %u datagram(s) from other senders than #from dropped\n",
+				ms_source_name(l->src), l->dropped);
 	}
 	return NULL;
 }
@@ -66,6 +72,18 @@ static gboolean rtp_start(ms_source *src)
 	rtp_listener *l = g_new0(rtp_listener, 1);
 	l->src = src;
 	l->fd = fd;
+	if(spec->from_host != NULL) {
+		struct sockaddr_in *v4 = (struct sockaddr_in *)&l->only;
+		struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&l->only;
+		if(inet_pton(AF_INET, spec->from_host, &v4->sin_addr) == 1) {
+			v4->sin_family = AF_INET;
+			v4->sin_port = htons((guint16)spec->from_port);
+		} else if(inet_pton(AF_INET6, spec->from_host, &v6->sin6_addr) == 1) {
+			v6->sin6_family = AF_INET6;
+			v6->sin6_port = htons((guint16)spec->from_port);
+		}
+		l->filtered = TRUE;
+	}
 	char *tname = g_strdup_printf("ms-rtp-%d", spec->port);
 	GError *err = NULL;
 	l->thread = g_thread_try_new(tname, rtp_thread, l, &err);

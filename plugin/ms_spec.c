@@ -2,6 +2,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include <errno.h>
+#include <arpa/inet.h>
 #include "ms_spec.h"
 
 static const char *kind_names[] = { "rtp", "rtsp", "ffmpeg" };
@@ -19,6 +20,7 @@ void ms_spec_free(ms_spec *spec)
 		return;
 	g_free(spec->url);
 	g_free(spec->host);
+	g_free(spec->from_host);
 	g_free(spec->parent);
 	g_free(spec->codec);
 	g_free(spec);
@@ -38,7 +40,70 @@ static gboolean parse_int(const char *s, int min, int max, int *out)
 	return TRUE;
 }
 
-static ms_spec *parse_rtp(const char *rest, char *err, gsize errlen)
+static ms_spec *parse_rtp_address(const char *rest, char *err, gsize errlen);
+
+/* HOST:PORT or [IPv6]:PORT into host and port; with port_optional, a bare
+ * address (IPv6 with or without brackets) gives port 0. */
+static gboolean split_hostport(const char *s, gboolean port_optional, char **host, int *port)
+{
+	const char *colon = strrchr(s, ':');
+	const char *bracket = strchr(s, ']');
+	*port = 0;
+	if(s[0] == '[' && bracket != NULL && bracket[1] == '\0') {
+		*host = port_optional ? g_strndup(s + 1, bracket - s - 1) : NULL;
+		return *host != NULL;
+	}
+	if(s[0] != '[' && port_optional && (colon == NULL || strchr(s, ':') != colon)) {
+		*host = g_strdup(s);	/* an IPv4 address, or a bare IPv6 one */
+		return TRUE;
+	}
+	if(colon == NULL || colon == s || !parse_int(colon + 1, 1, 65535, port))
+		return FALSE;
+	gsize hlen = (gsize)(colon - s);
+	if(s[0] == '[') {
+		if(hlen < 3 || s[hlen - 1] != ']')
+			return FALSE;
+		*host = g_strndup(s + 1, hlen - 2);
+	} else {
+		*host = g_strndup(s, hlen);
+	}
+	return TRUE;
+}
+
+/* rtp:// options after '#': from=ADDR or from=ADDR:PORT (only that sender
+ * is accepted). ADDR must be a numeric address. */
+static gboolean parse_rtp_options(ms_spec *spec, char *opts, char *err, gsize errlen)
+{
+	char **parts = g_strsplit(opts, "#", -1);
+	gboolean ok = TRUE;
+	for(char **p = parts; ok && *p != NULL; p++) {
+		guint8 addr[16];
+		if(g_str_has_prefix(*p, "from=") && spec->from_host == NULL &&
+				split_hostport(*p + 5, TRUE, &spec->from_host, &spec->from_port) &&
+				(inet_pton(AF_INET, spec->from_host, addr) == 1 || inet_pton(AF_INET6, spec->from_host, addr) == 1))
+			continue;
+		g_snprintf(err, errlen, "bad rtp option '#%.40s' (#from=ADDR or #from=ADDR:PORT, numeric)", *p);
+		ok = FALSE;
+	}
+	g_strfreev(parts);
+	return ok;
+}
+
+static ms_spec *parse_rtp(const char *source, char *err, gsize errlen)
+{
+	/* source: HOST:PORT[#from=ADDR[:PORT]] (IPv6 as [addr]:PORT) */
+	char *rest = g_strdup(source);
+	char *opts = strchr(rest, '#');
+	if(opts != NULL)
+		*opts++ = '\0';
+	ms_spec *spec = parse_rtp_address(rest, err, errlen);
+	if(spec != NULL && opts != NULL && !parse_rtp_options(spec, opts, err, errlen))
+		g_clear_pointer(&spec, ms_spec_free);
+	g_free(rest);
+	return spec;
+}
+
+static ms_spec *parse_rtp_address(const char *rest, char *err, gsize errlen)
 {
 	/* rest: HOST:PORT (IPv6 as [addr]:PORT) */
 	const char *colon = strrchr(rest, ':');

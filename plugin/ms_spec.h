@@ -1,7 +1,8 @@
 /* ms_spec.h: source strings of the streams config (pure).
  *
  * The spec's (go2rtc's) source syntax:
- *   rtp://HOST:PORT                          RTP pushed to us (we listen)
+ *   rtp://HOST:PORT[#from=ADDR[:PORT]]       RTP pushed to us (we listen; with
+ *                                            #from, only from that sender)
  *   rtsp://[user[:pass]@]host[:port]/path    a camera we pull
  *   ffmpeg:PARENT#video=h264#height=H[#width=W][#fps=F][#bitrate=K][#gop=S]
  *                                            a transcode of another stream
@@ -22,6 +23,8 @@ typedef struct ms_spec {
 	char *url;		/* rtsp: the URL as configured (may hold credentials) */
 	char *host;		/* rtp: address to bind; rtsp: camera host */
 	int port;		/* rtp: port to bind */
+	char *from_host;	/* rtp: the only sender accepted (numeric), or NULL */
+	int from_port;		/* rtp: ... from that port only (0: any port) */
 	char *parent;		/* ffmpeg: the stream transcoded */
 	char *codec;		/* ffmpeg: output codec ("h264") */
 	int width, height;	/* ffmpeg: 0 = keep */

@@ -1,4 +1,5 @@
 /* test_spec.c: source string parsing, redaction, variant names. */
+#include <string.h>
 #include <glib.h>
 #include "ms_spec.h"
 
@@ -20,6 +21,57 @@ static void test_rtp(void)
 	g_assert_null(ms_spec_parse("rtp://127.0.0.1:70000", err, sizeof(err)));
 	g_assert_null(ms_spec_parse("rtp://127.0.0.1:50x", err, sizeof(err)));
 	g_assert_cmpstr(err, !=, "");
+}
+
+/* rtp://...#from=: the one sender accepted */
+static void test_rtp_from(void)
+{
+	char err[160];
+	ms_spec *s = ms_spec_parse("rtp://0.0.0.0:5004#from=192.0.2.7", err, sizeof(err));
+	g_assert_nonnull(s);
+	g_assert_cmpstr(s->host, ==, "0.0.0.0");
+	g_assert_cmpint(s->port, ==, 5004);
+	g_assert_cmpstr(s->from_host, ==, "192.0.2.7");
+	g_assert_cmpint(s->from_port, ==, 0);
+	ms_spec_free(s);
+	s = ms_spec_parse("rtp://127.0.0.1:5004#from=127.0.0.1:6000", err, sizeof(err));
+	g_assert_nonnull(s);
+	g_assert_cmpstr(s->from_host, ==, "127.0.0.1");
+	g_assert_cmpint(s->from_port, ==, 6000);
+	ms_spec_free(s);
+	s = ms_spec_parse("rtp://[::]:5004#from=[2001:db8::1]:7000", err, sizeof(err));
+	g_assert_nonnull(s);
+	g_assert_cmpstr(s->from_host, ==, "2001:db8::1");
+	g_assert_cmpint(s->from_port, ==, 7000);
+	ms_spec_free(s);
+	s = ms_spec_parse("rtp://[::]:5004#from=2001:db8::2", err, sizeof(err));
+	g_assert_nonnull(s);
+	g_assert_cmpstr(s->from_host, ==, "2001:db8::2");
+	g_assert_cmpint(s->from_port, ==, 0);
+	ms_spec_free(s);
+	s = ms_spec_parse("rtp://127.0.0.1:5004", err, sizeof(err));
+	g_assert_null(s->from_host);
+	ms_spec_free(s);
+	const char *bad[] = { "rtp://127.0.0.1:5004#from=camera.local", "rtp://127.0.0.1:5004#from=",
+		"rtp://127.0.0.1:5004#from=1.2.3.4:0", "rtp://127.0.0.1:5004#from=1.2.3.4:99999",
+		"rtp://127.0.0.1:5004#to=1.2.3.4", "rtp://127.0.0.1:5004#from=1.2.3.4#from=1.2.3.5",
+		"rtp://127.0.0.1#from=1.2.3.4" };
+	for(guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_test_message("%s", bad[i]);
+		g_assert_null(ms_spec_parse(bad[i], err, sizeof(err)));
+		g_assert_cmpstr(err, !=, "");
+	}
+}
+
+/* An error never echoes what follows '#' in an rtsp URL: it may be the
+ * rest of a password holding a '#'. */
+static void test_rtsp_error_redacted(void)
+{
+	char err[160];
+	g_assert_null(ms_spec_parse("rtsp://admin:pa#ssw0rdX@127.0.0.1/x", err, sizeof(err)));
+	g_assert_null(strstr(err, "ssw0rdX"));
+	g_assert_null(strstr(err, "127.0.0.1"));
+	g_assert_nonnull(strstr(err, "%23"));
 }
 
 static void test_rtsp(void)
@@ -119,7 +171,9 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/ms/spec/rtp", test_rtp);
+	g_test_add_func("/ms/spec/rtp-from", test_rtp_from);
 	g_test_add_func("/ms/spec/rtsp", test_rtsp);
+	g_test_add_func("/ms/spec/rtsp-error-redacted", test_rtsp_error_redacted);
 	g_test_add_func("/ms/spec/ffmpeg", test_ffmpeg);
 	g_test_add_func("/ms/spec/unknown", test_unknown);
 	g_test_add_func("/ms/spec/redact", test_redact);
