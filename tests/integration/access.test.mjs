@@ -219,7 +219,8 @@ describe('access control: protected streams, admin_key, credentials', { skip, ti
     }
     janus = await startJanus({
       name: 'access',
-      pluginConfig: { general: { admin_key: ADMIN_KEY, source_linger: 1, events: false }, streams },
+      // token mistakes here test answers, not the failure locks (security.test.mjs)
+      pluginConfig: { general: { admin_key: ADMIN_KEY, source_linger: 1, events: false, auth_failures: 100, auth_failures_global: 1000 }, streams },
     });
     log = (line) => fs.appendFileSync(path.join(janus.outDir, 'client.log'), `${line}\n`);
     cams = await startCameras([
