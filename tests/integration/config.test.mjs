@@ -255,3 +255,20 @@ badConfigCase('a bad entry carrying credentials and a secret: reported without t
     for (const s of ['pw-Zq81x', 'sec-Zq82y']) assert.ok(!text.includes(s), `"${s}" appears in the Janus log`);
   },
 });
+
+// Fail closed: a protection mistake never loads a stream unprotected; the
+// stream is skipped (reported with its line), and so is what derives from it.
+badConfigCase('protection mistakes fail closed (pin = 1234, secret unquoted, secert typo)', {
+  cfg: GENERAL + GOOD_STREAMS(`
+@pinnum 	pinnum: { source = "rtp://127.0.0.1:5616", pin = 1234 }
+@pinnum-low 	pinnum-low = "ffmpeg:pinnum#video=h264#height=120"
+@bare 	bare: { source = "rtp://127.0.0.1:5618", secret = s3cretBare }
+@typo 	typo: { source = "rtp://127.0.0.1:5620", secert = "s3cretTypo" }
+@typo-hd 	typo-hd = "rtp://127.0.0.1:5622"`),
+  bad: ['pinnum', 'pinnum-low', 'bare', 'typo', 'typo-hd'],
+  absent: ['pinnum', 'pinnum-low', 'bare', 'typo', 'typo-hd'],
+  extra: async ({ janus }) => {
+    const text = fs.readFileSync(janus.logFile, 'utf8');
+    for (const s of ['s3cretBare', 's3cretTypo']) assert.ok(!text.includes(s), `"${s}" appears in the Janus log`);
+  },
+});
