@@ -109,6 +109,7 @@ static start_result start_on(ms_slot *slot, ms_source *src, const guint8 *pkt, g
 			replay_allowed(slot, src, now)) {
 		guint8 buf[MS_RTP_MAX_PACKET];
 		guint n = ms_gop_count(gop);
+		gint64 t0 = g_get_monotonic_time();
 		for(guint i = 0; i < n; i++) {
 			gsize plen = 0;
 			const guint8 *p = ms_gop_packet(gop, i, &plen);
@@ -119,7 +120,7 @@ static start_result start_on(ms_slot *slot, ms_source *src, const guint8 *pkt, g
 			relay(slot, buf, plen, now);
 		}
 		ms_rewrite_rebase(&slot->rw, TRUE);
-		ms_source_replay_spent(src, now, g_get_monotonic_time() - now);
+		ms_source_replay_spent(src, now, g_get_monotonic_time() - t0);
 		slot->replay_count++;
 		if(src == slot->bound && slot->need_sync)
 			slot->resync_replay = now;

@@ -38,6 +38,7 @@ struct ms_source {
 	gint64 replay_window;		/* start of the current second of replays */
 	gint64 replay_us;		/* replay time spent in it */
 	guint64 replays_refused;	/* by the budget, for status */
+	gint64 replay_max_us;		/* the longest replay, for status */
 };
 
 static GHashTable *sources;		/* name -> ms_source, plugin lifetime */
@@ -325,6 +326,7 @@ json_t *ms_sources_status(void)
 		json_object_set_new(e, "gop_packets", json_integer(ms_gop_count(src->gop)));
 		json_object_set_new(e, "gop_bytes", json_integer(ms_gop_bytes(src->gop)));
 		json_object_set_new(e, "replays_refused", json_integer((json_int_t)src->replays_refused));
+		json_object_set_new(e, "replay_max_us", json_integer(src->replay_max_us));
 		json_array_append_new(list, e);
 		g_mutex_unlock(&src->mutex);
 	}
@@ -406,6 +408,7 @@ gboolean ms_source_replay_allowed(ms_source *src, gint64 now)
 void ms_source_replay_spent(ms_source *src, gint64 now, gint64 us)
 {
 	src->replay_us += MAX(us, 0);
+	src->replay_max_us = MAX(src->replay_max_us, us);
 }
 
 ms_gop *ms_source_gop_locked(ms_source *src)
