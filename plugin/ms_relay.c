@@ -68,13 +68,27 @@ static void relay(ms_slot *slot, guint8 *buf, gsize len, gint64 now)
 	slot->packets++;
 }
 
+/* Queue a rewritten packet for a deferred replay (guint16 length, bytes). */
+static void queue_packet(GByteArray **queue, const guint8 *buf, gsize len)
+{
+	guint16 n = (guint16)len;
+	if(*queue == NULL)
+		*queue = g_byte_array_sized_new(64 * 1024);
+	g_byte_array_append(*queue, (const guint8 *)&n, sizeof(n));
+	g_byte_array_append(*queue, buf, (guint)len);
+}
+
 static void relay_live(ms_slot *slot, const guint8 *pkt, gsize len, gint64 now)
 {
 	guint8 buf[MS_RTP_MAX_PACKET];
 	if(len > sizeof(buf))
 		return;
 	memcpy(buf, pkt, len);
-	if(ms_rewrite_live(&slot->rw, buf, len, now))
+	if(!ms_rewrite_live(&slot->rw, buf, len, now))
+		return;
+	if(slot->replaying)
+		queue_packet(&slot->backlog, buf, len);	/* after the replay in flight */
+	else
 		relay(slot, buf, len, now);
 }
 
@@ -102,7 +116,7 @@ static gboolean replay_allowed(ms_slot *slot, ms_source *src, gint64 now)
 /* Start the browser's decoder on src: replay src's GOP cache, or else use
  * pkt when it starts a keyframe. Slot and source mutexes held. */
 static start_result start_on(ms_slot *slot, ms_source *src, const guint8 *pkt, gsize len,
-		guint flags, gint64 now)
+		guint flags, gint64 now, gboolean defer)
 {
 	ms_gop *gop = ms_source_gop_locked(src);
 	if(ms_gop_ready(gop, now, ms_config.gop_cache_age) && !ms_gop_keyframe_due(gop, now, MS_KEYFRAME_DUE_US) &&
@@ -110,6 +124,8 @@ static start_result start_on(ms_slot *slot, ms_source *src, const guint8 *pkt, g
 		guint8 buf[MS_RTP_MAX_PACKET];
 		guint n = ms_gop_count(gop);
 		gint64 t0 = g_get_monotonic_time();
+		if(defer && slot->replay == NULL)
+			slot->replay = g_byte_array_sized_new((guint)(ms_gop_bytes(gop) + 2 * n));
 		for(guint i = 0; i < n; i++) {
 			gsize plen = 0;
 			const guint8 *p = ms_gop_packet(gop, i, &plen);
@@ -117,8 +133,12 @@ static start_result start_on(ms_slot *slot, ms_source *src, const guint8 *pkt, g
 				continue;
 			memcpy(buf, p, plen);
 			ms_rewrite_replay(&slot->rw, buf, plen, i == 0, now);
-			relay(slot, buf, plen, now);
+			if(defer)
+				queue_packet(&slot->replay, buf, plen);
+			else
+				relay(slot, buf, plen, now);
 		}
+		slot->replaying = defer;
 		ms_rewrite_rebase(&slot->rw, TRUE);
 		ms_source_replay_spent(src, now, g_get_monotonic_time() - t0);
 		slot->replay_count++;
@@ -156,7 +176,8 @@ static void flip(ms_slot *slot, ms_source *src)
 
 /* Packet or cache-driven step for src; slot and source mutexes held.
  * Returns TRUE when pkt was consumed (replayed or must not go out). */
-static gboolean step(ms_slot *slot, ms_source *src, const guint8 *pkt, gsize len, guint flags, gint64 now)
+static gboolean step(ms_slot *slot, ms_source *src, const guint8 *pkt, gsize len, guint flags, gint64 now,
+		gboolean defer)
 {
 	if(src == slot->next) {
 		if(!media_ready(slot)) {
@@ -167,7 +188,7 @@ static gboolean step(ms_slot *slot, ms_source *src, const guint8 *pkt, gsize len
 		}
 		if(!can_cut(slot, now))
 			return TRUE;
-		start_result r = start_on(slot, src, pkt, len, flags, now);
+		start_result r = start_on(slot, src, pkt, len, flags, now, defer);
 		if(r == START_NOT_YET)
 			return TRUE;
 		flip(slot, src);
@@ -179,7 +200,7 @@ static gboolean step(ms_slot *slot, ms_source *src, const guint8 *pkt, gsize len
 	if(src != slot->bound || !media_ready(slot))
 		return TRUE;
 	if(slot->need_sync) {
-		start_result r = start_on(slot, src, pkt, len, flags, now);
+		start_result r = start_on(slot, src, pkt, len, flags, now, defer);
 		if(r == START_NOT_YET)
 			return TRUE;
 		slot->need_sync = FALSE;
@@ -196,7 +217,12 @@ static void on_rtp(ms_consumer *c, ms_source *src, const guint8 *pkt, gsize len,
 {
 	ms_slot *slot = c->ctx;
 	g_mutex_lock(&slot->mutex);
-	if(!step(slot, src, pkt, len, flags, now)) {
+	if(slot->replaying) {
+		/* A replay is going out (ms_relay_try_now): the bound source's
+		 * packets queue behind it, anything else waits for it to end */
+		if(src == slot->bound && !slot->need_sync)
+			relay_live(slot, pkt, len, now);
+	} else if(!step(slot, src, pkt, len, flags, now, FALSE)) {
 		relay_live(slot, pkt, len, now);
 		if(flags & (MS_H264_SPS | MS_H264_IDR))
 			slot->keyframe_out = now;	/* a PLI right after it is answered */
@@ -235,13 +261,72 @@ static void try_now_locked(ms_source *src, ms_gop *gop, void *data)
 	try_now_ctx *ctx = data;
 	ms_slot *slot = ctx->slot;
 	g_mutex_lock(&slot->mutex);
-	if(src == slot->next || (src == slot->bound && slot->need_sync))
-		step(slot, src, NULL, 0, 0, g_get_monotonic_time());
+	if(!slot->replaying && (src == slot->next || (src == slot->bound && slot->need_sync)))
+		step(slot, src, NULL, 0, 0, g_get_monotonic_time(), TRUE);
 	g_mutex_unlock(&slot->mutex);
+}
+
+/* Take up to max queued packets off *queue into out (same layout), slot
+ * mutex held. Returns how many. */
+static guint take_packets(GByteArray **queue, GByteArray *out, guint max)
+{
+	guint n = 0, off = 0;
+	while(*queue != NULL && off + 2 <= (*queue)->len && n < max) {
+		guint16 plen;
+		memcpy(&plen, (*queue)->data + off, sizeof(plen));
+		off += 2 + plen;
+		n++;
+	}
+	if(n == 0)
+		return 0;
+	g_byte_array_append(out, (*queue)->data, off);
+	g_byte_array_remove_range(*queue, 0, off);
+	return n;
+}
+
+/* Send a deferred replay, then what queued behind it, a chunk at a time
+ * with only the slot mutex taken (briefly) to take each chunk. Called on
+ * the thread that asked for it, with the session mutex held (so the slot
+ * lives) and no source mutex. */
+static void flush_replay(ms_slot *slot)
+{
+	GByteArray *chunk = g_byte_array_new();
+	for(;;) {
+		g_byte_array_set_size(chunk, 0);
+		g_mutex_lock(&slot->mutex);
+		guint n = take_packets(&slot->replay, chunk, 64);
+		if(n == 0)
+			n = take_packets(&slot->backlog, chunk, 64);
+		if(n == 0) {
+			slot->replaying = FALSE;
+			g_clear_pointer(&slot->replay, g_byte_array_unref);
+			g_clear_pointer(&slot->backlog, g_byte_array_unref);
+			g_mutex_unlock(&slot->mutex);
+			break;
+		}
+		gint64 now = g_get_monotonic_time();
+		slot->last_send = now;
+		slot->packets += n;
+		g_mutex_unlock(&slot->mutex);
+		for(guint off = 0; off + 2 <= chunk->len;) {
+			guint16 plen;
+			memcpy(&plen, chunk->data + off, sizeof(plen));
+			janus_plugin_rtp rtp;
+			janus_plugin_rtp_reset(&rtp);
+			rtp.mindex = slot->mindex;
+			rtp.video = TRUE;
+			rtp.buffer = (char *)chunk->data + off + 2;
+			rtp.length = plen;
+			ms_gateway->relay_rtp(slot->session->handle, &rtp);
+			off += 2 + plen;
+		}
+	}
+	g_byte_array_unref(chunk);
 }
 
 void ms_relay_try_now(ms_slot *slot, ms_source *src)
 {
 	try_now_ctx ctx = { .slot = slot };
 	ms_source_with_gop(src, try_now_locked, &ctx);
+	flush_replay(slot);
 }

@@ -69,6 +69,10 @@ static void slot_unbind(ms_slot *slot)
 static void slot_free(ms_slot *slot)
 {
 	g_free(slot->error);
+	if(slot->replay != NULL)
+		g_byte_array_unref(slot->replay);
+	if(slot->backlog != NULL)
+		g_byte_array_unref(slot->backlog);
 	g_mutex_clear(&slot->mutex);
 	g_free(slot);
 }

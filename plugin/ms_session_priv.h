@@ -51,6 +51,13 @@ typedef struct ms_slot {
 	gint64 resync_replay;		/* ... the last replay a keyframe request/PLI/FIR caused */
 	gint64 replay_window;		/* start of the current one-second window of replays */
 	guint replay_count;		/* replays (any cause) in that window */
+	/* A replay that goes out after the source's lock is released (requests,
+	 * PLI: ms_relay_try_now), so the source's other consumers do not wait
+	 * for it: its rewritten packets, and the live packets of the bound
+	 * source that arrive meanwhile, in order */
+	gboolean replaying;
+	GByteArray *replay;		/* packets, each a guint16 length then the bytes */
+	GByteArray *backlog;		/* same layout */
 	guint64 packets;		/* relayed */
 	guint64 switches;
 } ms_slot;

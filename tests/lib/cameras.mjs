@@ -24,7 +24,9 @@ const FONT = ['/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf', '/usr/shar
 
 /**
  * Start one camera.
- * opts: { name, port, colour, width, height, fps=15, gop=30, label=true, logDir }
+ * opts: { name, port, colour, width, height, fps=15, gop=30, label=true, logDir,
+ *         localRtpPort } (localRtpPort: send from this UDP source port,
+ *         ffmpeg's `localrtpport`; default: an ephemeral port)
  */
 export function startCamera(opts) {
   const { name, port } = opts;
@@ -46,7 +48,7 @@ export function startCamera(opts) {
     '-x264-params', 'repeat-headers=1',
     '-b:v', '300k',
     '-payload_type', '96', '-ssrc', String(opts.ssrc ?? (0x1000 + port)),
-    '-f', 'rtp', `rtp://127.0.0.1:${port}?pkt_size=1200`,
+    '-f', 'rtp', `rtp://127.0.0.1:${port}?pkt_size=1200${opts.localRtpPort ? `&localrtpport=${opts.localRtpPort}` : ''}`,
   ];
   const logDir = opts.logDir || OUTPUT;
   fs.mkdirSync(logDir, { recursive: true });
