@@ -21,6 +21,7 @@ PKGS=(
 	gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
 	gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad gir1.2-gst-rtsp-server-1.0
 	python3-gi nodejs npm clang fonts-dejavu-core
+	dpkg-dev debhelper fakeroot   # the .deb (debian/, integration/package.test.mjs)
 )
 
 # 1. Debian packages

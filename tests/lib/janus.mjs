@@ -130,6 +130,8 @@ function wsInfo(url, timeoutMs) {
  * opts.pluginSo      path of the plugin .so (default: our multistream build)
  * opts.pluginPackage plugin package (default janus.plugin.multistream)
  * opts.pluginConfig  JS object written as <package>.jcfg (libconfig)
+ * opts.pluginConfigText <package>.jcfg as raw text (e.g. an installed sample);
+ *                    wins over pluginConfig
  * opts.sessionTimeout Janus session_timeout (default 10 s)
  * opts.debugLevel    Janus debug level (default 4)
  * opts.hostNetwork   true: for a demo on the host's network: no `interface`
@@ -215,7 +217,8 @@ export async function startJanus(opts = {}) {
   };
   fs.writeFileSync(path.join(dir, 'janus.jcfg'), toLibconfig(janusCfg));
   fs.writeFileSync(path.join(dir, 'janus.transport.websockets.jcfg'), toLibconfig(wsCfg));
-  if (opts.pluginConfig) fs.writeFileSync(path.join(dir, `${pkg}.jcfg`), toLibconfig(opts.pluginConfig));
+  if (opts.pluginConfigText !== undefined) fs.writeFileSync(path.join(dir, `${pkg}.jcfg`), opts.pluginConfigText);
+  else if (opts.pluginConfig) fs.writeFileSync(path.join(dir, `${pkg}.jcfg`), toLibconfig(opts.pluginConfig));
   for (const f of fs.readdirSync(dir)) {
     if (f.endsWith('.jcfg')) fs.copyFileSync(path.join(dir, f), path.join(outDir, f));
   }
