@@ -7,7 +7,7 @@
 //   page loads (all 9 showing from page start), a steady window (Janus and
 //   Chromium CPU/memory), single switches and page changes measured in the
 //   page (requestVideoFrameCallback + canvas colour, getStats), mirrored by a
-//   werift viewer whose RTP is checked frame by frame (bench/lib/bitstream.mjs).
+//   werift viewer whose RTP is checked frame by frame (analyzeSlot, tests/lib/h264.mjs).
 // Ours only: a 1080p camera (4 Mbit/s, GOP 2 s) to price the GOP replay.
 // Output: bench/output/<stamp>/ (results.json, logs), the table on stdout,
 // and the table in README.md between <!-- bench:begin --> and <!-- bench:end -->.
@@ -19,7 +19,7 @@ import { startJanus, REPO, PLUGIN_SO, SYSTEM_PLUGINS, sleep } from '../tests/lib
 import { startCameras, stopCameras } from '../tests/lib/cameras.mjs';
 import { spawnTracked, stopTracked, stopAll } from '../tests/lib/procs.mjs';
 import { oursRecorder, stockRecorder } from './lib/recorder.mjs';
-import { loadRelayLog, analyzeSlot } from './lib/bitstream.mjs';
+import { loadRelayLog, analyzeSlot } from '../tests/lib/h264.mjs';
 import { cpuTicks, cpuWindow, chromiumPids, memory } from './lib/proc.mjs';
 import { renderReport, writeReadme } from './lib/report.mjs';
 

@@ -1,6 +1,9 @@
-/* ms_error.h: the one error enum of the plugin, with the spec's strings.
+/* ms_error.h: the one error enum of the plugin, with its wire strings.
  *
- * Codes are settled by DESIGN.md §2 and mirrored by the js-client. */
+ * Codes and strings are the protocol's (docs/protocol.md §5); the strings
+ * come from ms_error_string() (ms_protocol.c). The js-client mirrors both in
+ * js-client/src/errors.ts; js-client/test/errors.test.ts reads this enum and
+ * that function and fails when the two sides differ. */
 #ifndef MS_ERROR_H
 #define MS_ERROR_H
 
@@ -17,7 +20,7 @@ typedef enum ms_error {
 	MS_ERR_INTERNAL = 499,		/* "internal error" */
 } ms_error;
 
-/* The spec's error string for a code ("internal error" for unknown codes). */
+/* The wire "error" string for a code ("internal error" for unknown codes). */
 const char *ms_error_string(ms_error code);
 
 #endif

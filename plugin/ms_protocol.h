@@ -2,9 +2,10 @@
  *
  * Parses and validates client bodies ({"type","value"}) into ms_request,
  * decides whether a request is allowed in a session state, resolves stream
- * names, and builds every server message. Shapes are settled by DESIGN.md §2
- * and written down in docs/protocol.md. Requests are rows in one table
- * (ms_protocol.c): name, type, jsep requirement, allowed session states. */
+ * names, and builds every server message. Shapes are written down in
+ * docs/protocol.md (§2-4 messages, §6 names, §7 states). Requests are rows
+ * in one table (ms_protocol.c): name, type, jsep requirement, allowed
+ * session states. */
 #ifndef MS_PROTOCOL_H
 #define MS_PROTOCOL_H
 
@@ -24,7 +25,7 @@ typedef enum ms_request_type {
 	MS_REQ_RESUME,
 	MS_REQ_KEYFRAME,
 	MS_REQ_CLOSE,
-	MS_REQ_STREAMS,		/* beyond the spec: list configured streams */
+	MS_REQ_STREAMS,		/* list configured streams (ours: docs/protocol.md §2) */
 	MS_REQ_COUNT
 } ms_request_type;
 
@@ -58,8 +59,8 @@ typedef struct ms_request {
 	/* init */
 	ms_slot_request *slots;		/* g_new0, freed by ms_request_clear */
 	guint n_slots;
-	/* any request: value.token, for streams that require one (DESIGN §5,
-	 * "secret"/"pin" in the stream's jcfg group) */
+	/* any request: value.token, for streams that require one
+	 * (docs/protocol.md §10: "secret"/"pin" in the stream's jcfg group) */
 	gboolean has_token;
 	char token[MS_NAME_MAX];
 	/* on error: what was wrong (for "detail") */

@@ -1,7 +1,7 @@
 /* ms_sdp.h: read the viewer's offer, write the N-slot answer (pure).
  *
- * Slot k is the k-th video m-line of the offer (DESIGN.md §3). Each becomes
- * a sendonly H264 m-line (first match of: packetization-mode=1 with
+ * Slot k is the k-th video m-line of the offer (docs/protocol.md §9). Each
+ * becomes a sendonly H264 m-line (first match of: packetization-mode=1 with
  * profile-level-id 42e01f, packetization-mode=1 with a 42xxxx baseline
  * profile, any packetization-mode=1, any H264; ties go to the offerer's
  * order); every other m-line is rejected (port 0). The

@@ -1,6 +1,6 @@
 /* ms_spec.h: source strings of the streams config (pure).
  *
- * The spec's (go2rtc's) source syntax:
+ * Source syntax (go2rtc's; docs/sources.md):
  *   rtp://HOST:PORT[#from=ADDR[:PORT]]       RTP pushed to us (we listen; with
  *                                            #from, only from that sender)
  *   rtsp://[user[:pass]@]host[:port]/path    a camera we pull

@@ -8,12 +8,15 @@
 #   bash bench/soak/run.sh --capacity           # ramp 10,20,40,60,80 clients x 9 slots
 #   bash bench/soak/run.sh --capacity --steps 10,30,50 --window 20
 #   other options: --workers N (client processes, default 2-4), --switch-ms 200,
-#   --warmup 45 (s of full load before the "start" figures)
+#   --warmup 45 (s of full load before the "start" figures), --slot-gap-ms N,
+#   --out DIR (where the raw results go, default tests/output/soak)
 #
 # Everything runs inside a private network namespace (tests/lib/netns.sh):
 # cameras, Janus and clients talk over 127.0.0.1/127.0.0.2 only. Every process
-# is started and stopped by PID. Prints a table; writes
-# bench/soak/output/<stamp>.json (+ logs in bench/soak/output/<stamp>/).
+# is started and stopped by PID. Prints a table; writes the raw run to
+# tests/output/soak/<stamp>.json (+ logs in tests/output/soak/<stamp>/;
+# tests/output/ is ignored by git). Results worth keeping are summarised in
+# bench/soak/results.md.
 # Env: MS_BUILD_DIR (plugin build dir, default build-soak: built here when
 # missing or older than plugin/), SOAK_JANUS_DEBUG (Janus debug level, 4).
 set -euo pipefail

@@ -14,6 +14,10 @@
 // Capacity (--capacity): no switching and no churn; ramps the client count
 // and compares, per slot, packets the camera sent (tap) with what Janus says
 // it relayed (handle_info) and what the client received, with Janus CPU.
+//
+// Output: <out>/<stamp>.json and logs in <out>/<stamp>/; <out> is
+// tests/output/soak (ignored by git) unless --out DIR says otherwise (a
+// relative DIR is taken from the repository root).
 import fs from 'node:fs';
 import path from 'node:path';
 import dgram from 'node:dgram';
@@ -34,7 +38,7 @@ const say = (s) => console.error(`[soak ${elapsed().toFixed(0).padStart(4)}s] ${
 // options
 
 function parseArgs(argv) {
-  const o = { slotGapMs: 0, minutes: 10, clients: 50, quick: false, capacity: false, workers: 0, switchMs: 200, steps: null, window: 20, warmup: 45 };
+  const o = { out: null, slotGapMs: 0, minutes: 10, clients: 50, quick: false, capacity: false, workers: 0, switchMs: 200, steps: null, window: 20, warmup: 45 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => argv[++i];
@@ -48,6 +52,7 @@ function parseArgs(argv) {
     else if (a === '--window') o.window = Number(val());
     else if (a === '--warmup') o.warmup = Number(val());
     else if (a === '--slot-gap-ms') o.slotGapMs = Number(val());
+    else if (a === '--out') o.out = val();
     else throw new Error(`unknown argument ${a}`);
   }
   if (o.quick) {
@@ -66,7 +71,7 @@ const SLOTS = 9;
 const SESSION_TIMEOUT = 15;
 
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-const OUTROOT = path.join(REPO, 'bench', 'soak', 'output');
+const OUTROOT = path.resolve(REPO, OPT.out || path.join('tests', 'output', 'soak'));
 const OUT = path.join(OUTROOT, stamp);
 fs.mkdirSync(OUT, { recursive: true });
 

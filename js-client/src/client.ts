@@ -1,5 +1,6 @@
 /**
- * client.ts: MultiStreamClient, the spec's API over a JanusTransport.
+ * client.ts: MultiStreamClient, the client's API (js-client/README.md) over
+ * a JanusTransport.
  *
  * One Janus session + one janus.plugin.multistream handle + one
  * PeerConnection with N recvonly video slots. Every request carries a fresh
@@ -37,7 +38,7 @@ interface Pending {
 
 type ClientState = 'idle' | 'opening' | 'open' | 'connecting' | 'connected' | 'closing' | 'disconnected';
 
-/** `stream` + `quality` -> the name the server resolves (DESIGN §2). */
+/** `stream` + `quality` -> the name the server resolves (docs/protocol.md §6). */
 export function resolveStreamName(stream: string, quality?: string): string {
 	return quality && quality !== 'native' ? `${stream}-${quality}` : stream;
 }

@@ -1,10 +1,12 @@
 /**
  * errors.ts: the one error class of the client, and its codes.
  *
- * Codes 480-499 mirror the plugin's error enum (DESIGN §2) one to one, with
- * the same strings. Codes 490-493 never come from the server: the client
- * raises them itself (timeouts, a lost transport, a request overtaken by a
- * newer one on the same slot, a disconnect while the request was pending).
+ * Codes 480-499 mirror the plugin's error enum (plugin/ms_error.h,
+ * docs/protocol.md §5) one to one, with the same strings
+ * (test/errors.test.ts reads the plugin's sources to check it). Codes
+ * 490-493 never come from the server: the client raises them itself
+ * (timeouts, a lost transport, a request overtaken by a newer one on the
+ * same slot, a disconnect while the request was pending).
  */
 
 export const ErrorCode = {
@@ -38,7 +40,7 @@ export const ErrorCode = {
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** The server's error strings, by code (DESIGN §2), plus the client's own. */
+/** The server's error strings, by code (docs/protocol.md §5), plus the client's own. */
 export const ERROR_STRINGS: Readonly<Record<ErrorCode, string>> = {
 	480: 'invalid request',
 	481: 'session not initialized',

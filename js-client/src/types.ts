@@ -1,6 +1,7 @@
 /**
- * types.ts: the public types of the client (the spec's API Reference) and the
- * wire shapes of the multistream protocol as it travels over Janus (DESIGN §2).
+ * types.ts: the public types of the client (its API, js-client/README.md)
+ * and the wire shapes of the multistream protocol as it travels over Janus
+ * (docs/protocol.md §1-4).
  */
 
 /** One slot of the grid, as sent in `multistream/init`. */

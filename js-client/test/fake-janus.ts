@@ -125,7 +125,7 @@ export function rid(s: Sent): string {
 	return String(s.body.value?.['request_id']);
 }
 
-/** A plugin that answers init/offer/streams/close like DESIGN §2 (switch etc. left to the test). */
+/** A plugin that answers init/offer/streams/close like docs/protocol.md §3-4 (switch etc. left to the test). */
 export function politePlugin(opts: { mids?: (slot: number) => string | undefined; streams?: unknown[] } = {}): AutoReply {
 	return (s, fake) => {
 		const v = s.body.value ?? {};

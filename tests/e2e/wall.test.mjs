@@ -166,7 +166,7 @@ describe('camera wall in headless Chromium', { skip, timeout: 240000 }, () => {
 		if (manifest.streams[before.stream].colour !== manifest.streams[targetStream].colour) assert.notEqual(shown.seen.colour, before.seen.colour);
 		t.diagnostic(`switchStream(${k}, ${target}) -> ${shown.seen.colour} on screen in ${Date.now() - s0} ms`);
 
-		// An unknown stream is refused with the spec's error; the tile keeps playing.
+		// An unknown stream is refused with 485 stream not found; the tile keeps playing.
 		const err = await evalClient((slot) => window.msWall.client.switchStream(slot, 'no-such-camera').then(
 			() => null, (e) => ({ code: e.code, error: e.error })), k);
 		assert.deepEqual(err, { code: 485, error: 'stream not found' });

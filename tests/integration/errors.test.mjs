@@ -1,4 +1,4 @@
-// Every error code of DESIGN §2 with its string and the echoed request_id;
+// Every error code of docs/protocol.md §5 with its string and the echoed request_id;
 // errors leave the session exactly as it was; 20 malformed messages in a row.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// CameraGrid.tsx: the spec's React component, on janus-multistream-client.
+// CameraGrid.tsx: a React camera grid component, on janus-multistream-client.
 // Type-checked by `npm run typecheck` in js-client/.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { MultiStreamClient, MultiStreamError, type SlotConfig, type SlotStatus } from 'janus-multistream-client';
