@@ -63,7 +63,7 @@ janus_plugin *create(void)
 	return &ms_plugin;
 }
 
-janus_callbacks *ms_gateway;
+static janus_callbacks *ms_gateway;
 static volatile gint initialized, stopping;
 static GHashTable *sessions;		/* janus_plugin_session* -> ms_session* (ref) */
 static GMutex sessions_mutex;
@@ -90,7 +90,7 @@ static void message_free(ms_message *m)
 	g_free(m);
 }
 
-void ms_push_event(janus_plugin_session *handle, const char *transaction, json_t *msg, json_t *jsep)
+static void push_event(janus_plugin_session *handle, const char *transaction, json_t *msg, json_t *jsep)
 {
 	if(handle != NULL && !g_atomic_int_get(&handle->stopped)) {
 		int r = ms_gateway->push_event(handle, &ms_plugin, transaction, msg, jsep);
@@ -106,13 +106,31 @@ void ms_push_event(janus_plugin_session *handle, const char *transaction, json_t
 	json_decref(jsep);
 }
 
-void ms_notify(janus_plugin_session *handle, json_t *info)
+static void notify(janus_plugin_session *handle, json_t *info)
 {
 	if(ms_config.events && ms_gateway->events_is_enabled())
 		ms_gateway->notify_event(&ms_plugin, handle, info);
 	else
 		json_decref(info);
 }
+
+static void relay_rtp(janus_plugin_session *handle, janus_plugin_rtp *packet)
+{
+	ms_gateway->relay_rtp(handle, packet);
+}
+
+static void close_pc(janus_plugin_session *handle)
+{
+	ms_gateway->close_pc(handle);
+}
+
+/* What sessions send out goes through here (ms_session.h). */
+static const ms_session_io session_io = {
+	.event = push_event,
+	.notify = notify,
+	.relay_rtp = relay_rtp,
+	.close_pc = close_pc,
+};
 
 /* Look up a handle's session and take a reference. */
 static ms_session *lookup(janus_plugin_session *handle)
@@ -226,9 +244,28 @@ static int ms_init(janus_callbacks *callback, const char *config_path)
 {
 	if(callback == NULL || config_path == NULL)
 		return -1;
+	/* A config file Janus cannot parse stops the plugin, as with Janus's
+	 * own plugins (a missing one means defaults and no streams) */
+	ms_validated *cfg = ms_config_load(config_path);
+	if(cfg == NULL)
+		return -1;
 	ms_gateway = callback;
+	ms_sessions_init(&session_io);
+	ms_config = cfg->settings;
+	memset(&cfg->settings, 0, sizeof(cfg->settings));	/* moved */
 	ms_sources_init();
-	ms_config_load(config_path);
+	for(guint i = 0; i < cfg->streams->len; i++) {
+		ms_stream_def *st = g_ptr_array_index(cfg->streams, i);
+		char err[160] = "";
+		/* Protection first: what derives from this stream stays protected
+		 * by it even were the registry to refuse it */
+		ms_config_protect(st->name, st->secret, st->pin);
+		if(ms_sources_add(st->name, st->spec, st->preload, err, sizeof(err)))
+			st->spec = NULL;	/* the registry owns it now */
+		else
+			JANUS_LOG(LOG_ERR, MS_TAG "%s: stream '%s' skipped: %s\n", st->file, st->name, err);
+	}
+	ms_validated_free(cfg);
 	ms_sources_start();
 	sessions = g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)ms_session_unref);
 	messages = g_async_queue_new_full((GDestroyNotify)message_free);

@@ -1,7 +1,7 @@
-/* ms_config.c: load janus.plugin.multistream.jcfg at plugin init. The
- * reading and validation are pure (ms_cfg.c); here the result is logged
- * (every problem with its line and stream name), the general settings
- * become ms_config, and every usable stream joins the source registry. */
+/* ms_config.c: read the plugin's config files at init with Janus's own
+ * reader (janus_config_parse, as every Janus plugin), have them validated
+ * (ms_validate.c) and log the result; and the access-control table the
+ * glue fills from the validated streams. */
 #include <string.h>
 #include "ms_plugin.h"
 #include "ms_config.h"
@@ -13,55 +13,93 @@ ms_settings ms_config;
 /* stream name -> GPtrArray of its secret and/or pin (protected streams only) */
 static GHashTable *protected_streams;
 
-static void add_stream(ms_cfg_stream *st)
+static gint by_name(gconstpointer a, gconstpointer b)
 {
-	char err[160] = "";
-	ms_spec *spec = st->spec;
-	if(!ms_sources_add(st->name, spec, st->preload, err, sizeof(err))) {
-		JANUS_LOG(LOG_ERR, MS_TAG "line %d: stream '%s' skipped: %s\n", st->line, st->name, err);
-		return;
-	}
-	st->spec = NULL;	/* the registry owns it now */
-	if(st->secret != NULL || st->pin != NULL) {
-		GPtrArray *keys = g_ptr_array_new_with_free_func(g_free);
-		if(st->secret)
-			g_ptr_array_add(keys, g_strdup(st->secret));
-		if(st->pin)
-			g_ptr_array_add(keys, g_strdup(st->pin));
-		g_hash_table_insert(protected_streams, g_strdup(st->name), keys);
-	}
-	char *shown = spec->url ? ms_spec_redact(spec->url) : NULL;
-	JANUS_LOG(LOG_INFO, MS_TAG "Stream '%s': %s %s%s%s\n", st->name, ms_source_kind_name(spec->kind),
-		shown ? shown : (spec->parent ? spec->parent : spec->host), st->preload ? " (preload)" : "",
-		(st->secret || st->pin) ? " (protected)" : "");
-	g_free(shown);
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int ms_config_load(const char *config_path)
+/* The *.jcfg files of the streams folder, in name order (byte order, as
+ * `ls` in the C locale); NULL when there is no folder. */
+static GPtrArray *folder_files(const char *folder)
 {
-	protected_streams = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-		(GDestroyNotify)g_ptr_array_unref);
-	char *file = g_strdup_printf("%s/%s.jcfg", config_path, MS_PACKAGE);
-	gchar *text = NULL;
-	gsize len = 0;
 	GError *error = NULL;
-	if(!g_file_get_contents(file, &text, &len, &error)) {
-		JANUS_LOG(LOG_WARN, MS_TAG "No configuration (%s): defaults, no streams\n", error ? error->message : file);
+	GDir *dir = g_dir_open(folder, 0, &error);
+	if(dir == NULL) {
+		if(!g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+			JANUS_LOG(LOG_ERR, MS_TAG "%s: %s: its streams are not loaded\n", folder, error->message);
 		g_clear_error(&error);
+		return NULL;
 	}
-	ms_cfg *cfg = ms_cfg_read(text, len);
-	for(guint i = 0; i < cfg->problems->len; i++)
-		JANUS_LOG(LOG_ERR, MS_TAG "%s: %s\n", file, (char *)g_ptr_array_index(cfg->problems, i));
-	ms_config = cfg->settings;
-	memset(&cfg->settings, 0, sizeof(cfg->settings));	/* moved */
-	for(guint i = 0; i < cfg->streams->len; i++)
-		add_stream(g_ptr_array_index(cfg->streams, i));
-	JANUS_LOG(LOG_INFO, MS_TAG "%u stream(s) configured, %u problem(s) in %s\n",
-		cfg->streams->len, cfg->problems->len, file);
-	ms_cfg_free(cfg);
-	g_free(text);
+	GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
+	const char *name;
+	while((name = g_dir_read_name(dir)) != NULL) {
+		/* Dot files are editors' (".#cam.jcfg" locks), not cameras */
+		if(name[0] == '.' || !g_str_has_suffix(name, ".jcfg"))
+			continue;
+		char *path = g_build_filename(folder, name, NULL);
+		if(g_file_test(path, G_FILE_TEST_IS_REGULAR))
+			g_ptr_array_add(paths, path);
+		else
+			g_free(path);
+	}
+	g_dir_close(dir);
+	g_ptr_array_sort(paths, by_name);
+	return paths;
+}
+
+ms_validated *ms_config_load(const char *config_path)
+{
+	char *file = g_strdup_printf("%s/%s.jcfg", config_path, MS_PACKAGE);
+	janus_config *tree = NULL;
+	if(!g_file_test(file, G_FILE_TEST_EXISTS)) {
+		JANUS_LOG(LOG_WARN, MS_TAG "No configuration (%s): defaults, no streams\n", file);
+	} else if((tree = janus_config_parse(file)) == NULL) {
+		JANUS_LOG(LOG_ERR, MS_TAG "%s not loaded: Janus's reader rejected it (its error just above "
+			"gives the line): the plugin does not start\n", file);
+		g_free(file);
+		return NULL;
+	}
+	char *folder = g_strdup_printf("%s/%s.d", config_path, MS_PACKAGE);
+	GPtrArray *paths = folder_files(folder);
+	guint n = paths ? paths->len : 0;
+	ms_config_file *files = g_new0(ms_config_file, n + 1);
+	for(guint i = 0; i < n; i++) {
+		files[i].label = g_ptr_array_index(paths, i);
+		files[i].tree = janus_config_parse(files[i].label);
+		/* One bad camera file never costs the others */
+		if(files[i].tree == NULL)
+			JANUS_LOG(LOG_ERR, MS_TAG "%s skipped: Janus's reader rejected it (its error just above "
+				"gives the line): none of its streams load\n", files[i].label);
+	}
+	ms_validated *v = ms_validate(tree, file, files, n);
+	for(guint i = 0; i < v->problems->len; i++)
+		JANUS_LOG(LOG_ERR, MS_TAG "%s\n", (char *)g_ptr_array_index(v->problems, i));
+	for(guint i = 0; i < v->streams->len; i++) {
+		const ms_stream_def *st = g_ptr_array_index(v->streams, i);
+		const ms_spec *spec = st->spec;
+		char *shown = spec->url ? ms_spec_redact(spec->url) : NULL;
+		JANUS_LOG(LOG_INFO, MS_TAG "Stream '%s': %s %s%s%s\n", st->name, ms_source_kind_name(spec->kind),
+			shown ? shown : (spec->parent ? spec->parent : spec->host), st->preload ? " (preload)" : "",
+			(st->secret || st->pin) ? " (protected)" : "");
+		g_free(shown);
+	}
+	if(n > 0)
+		JANUS_LOG(LOG_INFO, MS_TAG "%u stream(s) configured, %u problem(s) in %s and %u file(s) of %s\n",
+			v->streams->len, v->problems->len, file, n, folder);
+	else
+		JANUS_LOG(LOG_INFO, MS_TAG "%u stream(s) configured, %u problem(s) in %s\n",
+			v->streams->len, v->problems->len, file);
+	for(guint i = 0; i < n; i++)
+		if(files[i].tree != NULL)
+			janus_config_destroy((janus_config *)files[i].tree);
+	if(tree != NULL)
+		janus_config_destroy(tree);
+	g_free(files);
+	if(paths != NULL)
+		g_ptr_array_free(paths, TRUE);
+	g_free(folder);
 	g_free(file);
-	return 0;
+	return v;
 }
 
 void ms_config_free(void)
@@ -70,6 +108,21 @@ void ms_config_free(void)
 	if(protected_streams)
 		g_hash_table_destroy(protected_streams);
 	protected_streams = NULL;
+}
+
+void ms_config_protect(const char *stream, const char *secret, const char *pin)
+{
+	if(secret == NULL && pin == NULL)
+		return;
+	if(protected_streams == NULL)
+		protected_streams = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+			(GDestroyNotify)g_ptr_array_unref);
+	GPtrArray *keys = g_ptr_array_new_with_free_func(g_free);
+	if(secret)
+		g_ptr_array_add(keys, g_strdup(secret));
+	if(pin)
+		g_ptr_array_add(keys, g_strdup(pin));
+	g_hash_table_insert(protected_streams, g_strdup(stream), keys);
 }
 
 gboolean ms_config_access_control(void)
@@ -108,4 +161,3 @@ gboolean ms_config_authorized(const char *stream, const char *token)
 	gboolean opened;
 	return !check(stream, token, &opened) || opened;
 }
-

@@ -7,8 +7,6 @@
 #include <string.h>
 
 #include "ms_gop.h"
-#include "ms_h264.h"
-#include "ms_rtp.h"
 
 /* A sequence number this far behind the last one is a restarted source,
  * not a late packet (same bound as the rewriter's). */
@@ -115,22 +113,20 @@ static gboolean starts_gop(ms_gop *g, guint32 ts)
 	return FALSE;
 }
 
-guint ms_gop_push(ms_gop *g, const guint8 *pkt, gsize len, gint64 now_us)
+guint ms_gop_push(ms_gop *g, const ms_packet *p, gint64 now_us)
 {
-	gsize poff = 0, plen = 0;
-	if(g == NULL || !ms_rtp_parse(pkt, len, &poff, &plen))
+	if(g == NULL || p == NULL)
 		return 0;
 	guint res = 0;
 	gboolean gap = FALSE;
-	if(!check_seq(g, ms_rtp_seq(pkt), &gap))
+	if(!check_seq(g, p->seq, &gap))
 		return 0;
 	if(gap && g->valid) {
 		drop(g);
 		res |= MS_GOP_INVALIDATED;
 	}
-	guint32 ts = ms_rtp_ts(pkt);
-	guint nal = ms_h264_inspect(pkt + poff, plen);
-	gboolean key = (nal & (MS_H264_SPS | MS_H264_PPS | MS_H264_IDR)) != 0;
+	guint32 ts = p->ts;
+	gboolean key = (p->facts & MS_PKT_KEY_MATERIAL) != 0;
 	if(key && starts_gop(g, ts)) {
 		gint64 since = g->key_time > 0 ? now_us - g->key_time : 0;
 		g->interval = (since >= GOP_INTERVAL_MIN && since <= GOP_INTERVAL_MAX) ? since : 0;
@@ -142,24 +138,24 @@ guint ms_gop_push(ms_gop *g, const guint8 *pkt, gsize len, gint64 now_us)
 		g->key_time = now_us;
 		res |= MS_GOP_NEW_KEYFRAME;
 	} else if(key && g->valid && g->only_params && ts != g->key_ts) {
-		/* The IDR after parameter sets stamped differently */
+		/* The keyframe after parameter sets stamped differently */
 		g->key_ts = ts;
 		g->key_time = now_us;
 	}
 	if(!g->valid)
 		return res;
-	if(g->count >= g->max_packets || len > g->max_bytes - g->used) {
+	if(g->count >= g->max_packets || p->len > g->max_bytes - g->used) {
 		drop(g);
 		return res | MS_GOP_INVALIDATED;
 	}
-	memcpy(g->arena + g->used, pkt, len);
+	memcpy(g->arena + g->used, p->data, p->len);
 	g->pkts[g->count].off = g->used;
-	g->pkts[g->count].len = len;
+	g->pkts[g->count].len = p->len;
 	g->count++;
-	g->used += len;
-	if(nal & MS_H264_IDR)
+	g->used += p->len;
+	if(p->facts & MS_PKT_KEY)
 		g->have_idr = TRUE;
-	if(nal & (MS_H264_IDR | MS_H264_IDR_CONT | MS_H264_SLICE))
+	if(p->facts & (MS_PKT_KEY | MS_PKT_KEY_CONT | MS_PKT_SLICE))
 		g->only_params = FALSE;
 	return res | MS_GOP_STORED;
 }

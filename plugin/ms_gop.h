@@ -1,9 +1,11 @@
 /* ms_gop.h: per-source GOP cache (pure, preallocated, bounded).
  *
  * Holds the RTP packets of the source's current GOP: the keyframe material
- * (SPS, PPS, IDR: everything carrying the keyframe's timestamp) and every
- * packet since. A slot switching to the source replays it so the decoder
- * starts on a keyframe at once (DESIGN.md §4, TESTING.md).
+ * (parameter sets and the keyframe: everything carrying the keyframe's
+ * timestamp) and every packet since. A slot switching to the source replays
+ * it so the decoder starts on a keyframe at once (docs/protocol.md, "How a
+ * switch works" in the README). Codec-neutral: it reads the MS_PKT_* facts
+ * of ms_packet (ms_codec.h).
  *
  * Rules:
  * - A new GOP begins at a packet carrying keyframe material whose RTP
@@ -18,6 +20,7 @@
 #define MS_GOP_H
 
 #include <glib.h>
+#include "ms_packet.h"
 
 typedef struct ms_gop ms_gop;
 
@@ -30,8 +33,8 @@ enum {
 
 ms_gop *ms_gop_new(gsize max_bytes, guint max_packets);
 void ms_gop_free(ms_gop *g);
-/* Feed one whole RTP packet (header included) of an H264 source. */
-guint ms_gop_push(ms_gop *g, const guint8 *pkt, gsize len, gint64 now_us);
+/* Feed one parsed RTP packet (ms_packet_parse) of the source. */
+guint ms_gop_push(ms_gop *g, const ms_packet *p, gint64 now_us);
 /* TRUE when the cache holds a complete GOP start whose keyframe arrived no
  * more than max_age_us ago (max_age_us <= 0: no age limit). */
 gboolean ms_gop_ready(const ms_gop *g, gint64 now_us, gint64 max_age_us);

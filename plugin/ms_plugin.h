@@ -1,6 +1,7 @@
-/* ms_plugin.h: what the Janus-facing modules share: the core callbacks,
- * the plugin descriptor, the settings of the general section, and the
- * module's log tag.
+/* ms_plugin.h: what the Janus-facing modules share: the plugin descriptor,
+ * the settings of the general section, and the module's log tag. Calls to
+ * the Janus core stay in the glue (janus_multistream.c), which hands the
+ * sessions their seam (ms_session_io, ms_session.h).
  *
  * Lock order (outermost first), written once here:
  *   ms_sessions lock (janus_multistream.c) -> ms_session.mutex
@@ -13,7 +14,9 @@
  * variant becomes a consumer of the parent). Never parent before child: a
  * parent delivering to a variant (consumer callbacks, parent mutex held)
  * must not take the variant's mutex. Variant chains nest the same way;
- * parent loops are rejected at load (ms_source.c). */
+ * parent loops are rejected when the config is read.
+ * A replay asked for by a request or RTCP is sent with the session mutex
+ * alone (the slot mutex taken briefly per chunk, ms_relay.c). */
 #ifndef MS_PLUGIN_H
 #define MS_PLUGIN_H
 
@@ -21,7 +24,7 @@
 #include <jansson.h>
 #include "plugins/plugin.h"
 #include "debug.h"
-#include "ms_cfg.h"
+#include "ms_validate.h"
 
 #define MS_PACKAGE "janus.plugin.multistream"
 #define MS_NAME "JANUS Multistream plugin"
@@ -29,16 +32,9 @@
 #define MS_VERSION_STRING "0.1.0"
 #define MS_TAG "[multistream] "
 
-/* Settings from the general section: ms_settings (ms_cfg.h). */
+/* Settings from the general section: ms_settings (ms_validate.h). */
 
-extern janus_callbacks *ms_gateway;
 extern janus_plugin ms_plugin;
 extern ms_settings ms_config;
-
-/* Send an event to the peer of a handle (transaction may be NULL for
- * unsolicited events); takes ownership of msg and jsep. */
-void ms_push_event(janus_plugin_session *handle, const char *transaction, json_t *msg, json_t *jsep);
-/* Notify Janus event handlers when enabled; takes ownership of info. */
-void ms_notify(janus_plugin_session *handle, json_t *info);
 
 #endif

@@ -1,19 +1,14 @@
-/* ms_relay.c: the per-packet path of a slot. Runs on source threads with the
- * source mutex held, takes only the slot mutex, never allocates (status
- * events at a flip are the exception: once per switch, not per packet).
- *
- * A switch is make-before-break: the slot keeps relaying its bound source
- * until the next source can start the decoder (its GOP cache replays from a
- * keyframe, or a live keyframe arrives) and the bound source's frame has
- * ended (marker bit); then the slot flips in one step. */
+/* ms_relay.c: the per-packet path of a slot: it locks, asks the switch
+ * engine (ms_switch.h) what to do, and does it: relay, replay the GOP
+ * cache, flip, report. Runs on source threads with the source mutex held
+ * and takes only the slot mutex; never allocates on the live path (status
+ * events at a flip, and replays asked for by requests, which go out after
+ * the source's mutex is released, are the exceptions). */
 #include <string.h>
 #include "ms_session_priv.h"
 #include "ms_rtp.h"
-#include "ms_h264.h"
 #include "ms_gop.h"
 
-/* How long a frame left open by a stalled source may block a switch. */
-#define MS_CUT_STALL_US (150 * 1000)
 /* A source keyframe due this soon is waited for instead of replaying an
  * almost whole GOP: the decoder would drop the replayed frames it has not
  * shown yet when the live keyframe lands (measured by bench/). */
@@ -36,7 +31,7 @@ void ms_relay_set_status(ms_slot *slot, ms_slot_event ev, json_t *request_id,
 	if(g_atomic_int_get(&slot->session->destroyed))
 		return;
 	janus_plugin_session *h = slot->session->handle;
-	ms_push_event(h, transaction, ms_msg_status(request_id, slot->index, slot->stream,
+	ms_io->event(h, transaction, ms_msg_status(request_id, slot->index, slot->stream,
 		slot->quality[0] ? slot->quality : NULL, slot->status, slot->error), NULL);
 	if(changed) {
 		json_t *info = json_object();
@@ -44,7 +39,7 @@ void ms_relay_set_status(ms_slot *slot, ms_slot_event ev, json_t *request_id,
 		json_object_set_new(info, "slot", json_integer(slot->index));
 		json_object_set_new(info, "stream", json_string(slot->stream));
 		json_object_set_new(info, "status", json_string(ms_slot_status_name(slot->status)));
-		ms_notify(h, info);
+		ms_io->notify(h, info);
 	}
 }
 
@@ -55,7 +50,7 @@ static gboolean media_ready(ms_slot *slot)
 		!g_atomic_int_get(&s->handle->stopped);
 }
 
-static void relay(ms_slot *slot, guint8 *buf, gsize len, gint64 now)
+static void relay(ms_slot *slot, guint8 *buf, gsize len)
 {
 	janus_plugin_rtp rtp;
 	janus_plugin_rtp_reset(&rtp);
@@ -63,8 +58,7 @@ static void relay(ms_slot *slot, guint8 *buf, gsize len, gint64 now)
 	rtp.video = TRUE;
 	rtp.buffer = (char *)buf;
 	rtp.length = (uint16_t)len;
-	ms_gateway->relay_rtp(slot->session->handle, &rtp);
-	slot->last_send = now;
+	ms_io->relay_rtp(slot->session->handle, &rtp);
 	slot->packets++;
 }
 
@@ -78,155 +72,94 @@ static void queue_packet(GByteArray **queue, const guint8 *buf, gsize len)
 	g_byte_array_append(*queue, buf, (guint)len);
 }
 
-static void relay_live(ms_slot *slot, const guint8 *pkt, gsize len, gint64 now)
+/* Rewrite and send one live packet (or queue it behind a replay in flight). */
+static void relay_live(ms_slot *slot, const ms_packet *pkt, gint64 now)
 {
 	guint8 buf[MS_RTP_MAX_PACKET];
-	if(len > sizeof(buf))
+	if(pkt->len > sizeof(buf))
 		return;
-	memcpy(buf, pkt, len);
-	if(!ms_rewrite_live(&slot->rw, buf, len, now))
+	memcpy(buf, pkt->data, pkt->len);
+	if(!ms_rewrite_live(&slot->rw, buf, pkt->len, now))
 		return;
+	ms_switch_sent(&slot->sw, (pkt->facts & MS_PKT_START) != 0, now);
 	if(slot->replaying)
-		queue_packet(&slot->backlog, buf, len);	/* after the replay in flight */
+		queue_packet(&slot->backlog, buf, pkt->len);
 	else
-		relay(slot, buf, len, now);
+		relay(slot, buf, pkt->len);
 }
 
-typedef enum start_result {
-	START_NOT_YET = 0,	/* no decodable start point yet */
-	START_REPLAYED,		/* the GOP cache (incl. the current packet) went out */
-	START_LIVE,		/* pkt starts a keyframe: caller relays it live */
-} start_result;
-
-/* May the slot replay src's GOP cache now? Not when a keyframe request /
- * PLI / FIR asked within a second of the last one it caused (sync_live),
- * not beyond the slot's replays per second, not beyond the source's replay
- * time (ms_source_replay_allowed). Slot and source mutexes held. */
-static gboolean replay_allowed(ms_slot *slot, ms_source *src, gint64 now)
-{
-	if(src == slot->bound && slot->need_sync && slot->sync_live)
-		return FALSE;
-	if(now - slot->replay_window >= G_USEC_PER_SEC) {
-		slot->replay_window = now;
-		slot->replay_count = 0;
-	}
-	return slot->replay_count < MS_REPLAYS_PER_SECOND && ms_source_replay_allowed(src, now);
-}
-
-/* Start the browser's decoder on src: replay src's GOP cache, or else use
- * pkt when it starts a keyframe. Slot and source mutexes held. */
-static start_result start_on(ms_slot *slot, ms_source *src, const guint8 *pkt, gsize len,
-		guint flags, gint64 now, gboolean defer)
+/* Replay src's GOP cache onto the slot: sent now (live path), or copied
+ * for ms_relay_try_now to send once the source's mutex is released
+ * (defer). Slot and source mutexes held. */
+static void replay(ms_slot *slot, ms_source *src, gboolean defer, gint64 now)
 {
 	ms_gop *gop = ms_source_gop_locked(src);
-	if(ms_gop_ready(gop, now, ms_config.gop_cache_age) && !ms_gop_keyframe_due(gop, now, MS_KEYFRAME_DUE_US) &&
-			replay_allowed(slot, src, now)) {
-		guint8 buf[MS_RTP_MAX_PACKET];
-		guint n = ms_gop_count(gop);
-		gint64 t0 = g_get_monotonic_time();
-		if(defer && slot->replay == NULL)
-			slot->replay = g_byte_array_sized_new((guint)(ms_gop_bytes(gop) + 2 * n));
-		for(guint i = 0; i < n; i++) {
-			gsize plen = 0;
-			const guint8 *p = ms_gop_packet(gop, i, &plen);
-			if(p == NULL || plen > sizeof(buf))
-				continue;
-			memcpy(buf, p, plen);
-			ms_rewrite_replay(&slot->rw, buf, plen, i == 0, now);
-			if(defer)
-				queue_packet(&slot->replay, buf, plen);
-			else
-				relay(slot, buf, plen, now);
-		}
-		slot->replaying = defer;
-		ms_rewrite_rebase(&slot->rw, TRUE);
-		ms_source_replay_spent(src, now, g_get_monotonic_time() - t0);
-		slot->replay_count++;
-		if(src == slot->bound && slot->need_sync)
-			slot->resync_replay = now;
-		slot->keyframe_out = now;
-		slot->sync_live = FALSE;
-		return START_REPLAYED;
+	guint8 buf[MS_RTP_MAX_PACKET];
+	guint n = ms_gop_count(gop);
+	gint64 t0 = g_get_monotonic_time();
+	if(defer && slot->replay == NULL)
+		slot->replay = g_byte_array_sized_new((guint)(ms_gop_bytes(gop) + 2 * n));
+	for(guint i = 0; i < n; i++) {
+		gsize plen = 0;
+		const guint8 *p = ms_gop_packet(gop, i, &plen);
+		if(p == NULL || plen > sizeof(buf))
+			continue;
+		memcpy(buf, p, plen);
+		ms_rewrite_replay(&slot->rw, buf, plen, i == 0, now);
+		if(defer)
+			queue_packet(&slot->replay, buf, plen);
+		else
+			relay(slot, buf, plen);
 	}
-	if(pkt != NULL && (flags & (MS_H264_SPS | MS_H264_IDR))) {
-		ms_rewrite_rebase(&slot->rw, FALSE);
-		slot->keyframe_out = now;
-		slot->sync_live = FALSE;
-		return START_LIVE;
-	}
-	return START_NOT_YET;
+	ms_rewrite_rebase(&slot->rw, TRUE);
+	slot->replaying = defer;
+	ms_switch_sent(&slot->sw, FALSE, now);
+	ms_source_replay_spent(src, now, g_get_monotonic_time() - t0);
 }
 
-/* May the bound source be cut now? Only between frames, unless it stalled. */
-static gboolean can_cut(ms_slot *slot, gint64 now)
+/* One engine step for src (a live packet, or a look at its cache when pkt
+ * is NULL), carried out. Slot and source mutexes held. */
+static void step(ms_slot *slot, ms_source *src, const ms_packet *pkt, gint64 now, gboolean defer)
 {
-	return slot->bound == NULL || !ms_rewrite_frame_open(&slot->rw) ||
-		now - slot->last_send > MS_CUT_STALL_US;
-}
-
-static void flip(ms_slot *slot, ms_source *src)
-{
-	if(slot->bound != NULL && slot->bound != src)
-		slot->unbind_pending = TRUE;	/* not here: no second source mutex */
-	slot->bound = src;
-	slot->next = NULL;
-	slot->switches++;
-	ms_relay_set_status(slot, MS_SLOT_EV_FLIP, NULL, NULL, NULL);
-}
-
-/* Packet or cache-driven step for src; slot and source mutexes held.
- * Returns TRUE when pkt was consumed (replayed or must not go out). */
-static gboolean step(ms_slot *slot, ms_source *src, const guint8 *pkt, gsize len, guint flags, gint64 now,
-		gboolean defer)
-{
-	if(src == slot->next) {
-		if(!media_ready(slot)) {
-			/* Nothing to show yet: bind now, start at setup_media */
-			flip(slot, src);
-			slot->need_sync = TRUE;
-			return TRUE;
-		}
-		if(!can_cut(slot, now))
-			return TRUE;
-		start_result r = start_on(slot, src, pkt, len, flags, now, defer);
-		if(r == START_NOT_YET)
-			return TRUE;
-		flip(slot, src);
-		slot->need_sync = FALSE;
-		if(r == START_LIVE)
-			relay_live(slot, pkt, len, now);
-		return TRUE;
+	ms_gop *gop = ms_source_gop_locked(src);
+	ms_switch_offer offer = {
+		.cache = ms_gop_ready(gop, now, ms_config.gop_cache_age) &&
+			!ms_gop_keyframe_due(gop, now, MS_KEYFRAME_DUE_US),
+		.budget = ms_source_replay_allowed(src, now),
+		.keyframe = pkt != NULL && (pkt->facts & MS_PKT_START) != 0,
+	};
+	gboolean media = media_ready(slot);
+	ms_switch_result r = ms_switch_step(&slot->sw, src, pkt != NULL, &offer, media,
+		ms_rewrite_frame_open(&slot->rw), now);
+	switch(r.act) {
+		case MS_SW_REPLAY:
+			replay(slot, src, defer, now);
+			break;
+		case MS_SW_START:
+			ms_rewrite_rebase(&slot->rw, FALSE);
+			relay_live(slot, pkt, now);
+			break;
+		case MS_SW_RELAY:
+			relay_live(slot, pkt, now);
+			break;
+		case MS_SW_WITHHOLD:
+			break;
 	}
-	if(src != slot->bound || !media_ready(slot))
-		return TRUE;
-	if(slot->need_sync) {
-		start_result r = start_on(slot, src, pkt, len, flags, now, defer);
-		if(r == START_NOT_YET)
-			return TRUE;
-		slot->need_sync = FALSE;
-		if(slot->status != MS_SLOT_ACTIVE)
-			ms_relay_set_status(slot, MS_SLOT_EV_FLIP, NULL, NULL, NULL);
-		if(r == START_LIVE)
-			relay_live(slot, pkt, len, now);
-		return TRUE;
+	if(r.flipped) {
+		ms_relay_set_status(slot, MS_SLOT_EV_FLIP, NULL, NULL, NULL);
+	} else if(r.synced && slot->status != MS_SLOT_ACTIVE) {
+		ms_relay_set_status(slot, MS_SLOT_EV_FLIP, NULL, NULL, NULL);
 	}
-	return FALSE;
 }
 
-static void on_rtp(ms_consumer *c, ms_source *src, const guint8 *pkt, gsize len, guint flags, gint64 now)
+static void on_rtp(ms_consumer *c, ms_source *src, const ms_packet *pkt, gint64 now)
 {
 	ms_slot *slot = c->ctx;
 	g_mutex_lock(&slot->mutex);
-	if(slot->replaying) {
-		/* A replay is going out (ms_relay_try_now): the bound source's
-		 * packets queue behind it, anything else waits for it to end */
-		if(src == slot->bound && !slot->need_sync)
-			relay_live(slot, pkt, len, now);
-	} else if(!step(slot, src, pkt, len, flags, now, FALSE)) {
-		relay_live(slot, pkt, len, now);
-		if(flags & (MS_H264_SPS | MS_H264_IDR))
-			slot->keyframe_out = now;	/* a PLI right after it is answered */
-	}
+	if(!slot->replaying)
+		step(slot, src, pkt, now, FALSE);
+	else if(src == slot->sw.bound && !slot->sw.need_sync)
+		relay_live(slot, pkt, now);	/* queued behind the replay in flight */
 	g_mutex_unlock(&slot->mutex);
 }
 
@@ -234,16 +167,10 @@ static void on_state(ms_consumer *c, ms_source *src, ms_source_state st)
 {
 	ms_slot *slot = c->ctx;
 	g_mutex_lock(&slot->mutex);
-	if(src == slot->bound || src == slot->next) {
-		gboolean watched = (src == slot->next) || (slot->next == NULL);
-		if(st == MS_SRC_OFFLINE && watched) {
-			ms_relay_set_status(slot, MS_SLOT_EV_SOURCE_DOWN, NULL, NULL, NULL);
-		} else if(st == MS_SRC_ACTIVE && slot->status == MS_SLOT_OFFLINE) {
-			/* Back: restart the decoder at the source's next keyframe */
-			if(src == slot->bound)
-				slot->need_sync = TRUE;
-		}
-	}
+	if(st == MS_SRC_OFFLINE && ms_switch_source_down(&slot->sw, src))
+		ms_relay_set_status(slot, MS_SLOT_EV_SOURCE_DOWN, NULL, NULL, NULL);
+	else if(st == MS_SRC_ACTIVE && slot->status == MS_SLOT_OFFLINE)
+		ms_switch_source_up(&slot->sw, src);	/* restart at its next keyframe */
 	g_mutex_unlock(&slot->mutex);
 }
 
@@ -261,8 +188,8 @@ static void try_now_locked(ms_source *src, ms_gop *gop, void *data)
 	try_now_ctx *ctx = data;
 	ms_slot *slot = ctx->slot;
 	g_mutex_lock(&slot->mutex);
-	if(!slot->replaying && (src == slot->next || (src == slot->bound && slot->need_sync)))
-		step(slot, src, NULL, 0, 0, g_get_monotonic_time(), TRUE);
+	if(!slot->replaying)
+		step(slot, src, NULL, g_get_monotonic_time(), TRUE);
 	g_mutex_unlock(&slot->mutex);
 }
 
@@ -304,8 +231,6 @@ static void flush_replay(ms_slot *slot)
 			g_mutex_unlock(&slot->mutex);
 			break;
 		}
-		gint64 now = g_get_monotonic_time();
-		slot->last_send = now;
 		slot->packets += n;
 		g_mutex_unlock(&slot->mutex);
 		for(guint off = 0; off + 2 <= chunk->len;) {
@@ -317,7 +242,7 @@ static void flush_replay(ms_slot *slot)
 			rtp.video = TRUE;
 			rtp.buffer = (char *)chunk->data + off + 2;
 			rtp.length = plen;
-			ms_gateway->relay_rtp(slot->session->handle, &rtp);
+			ms_io->relay_rtp(slot->session->handle, &rtp);
 			off += 2 + plen;
 		}
 	}

@@ -2,7 +2,7 @@
  *
  * Maps whatever feeds a slot (live packets of one source at a time, bursts
  * replayed from a GOP cache) onto one continuous outgoing stream; the rules
- * are in ms_rewrite.h and TESTING.md ("Switching into one SSRC"). All
+ * are in ms_rewrite.h. All
  * arithmetic is modular (16 bit sequence numbers, 32 bit timestamps):
  * "ahead" and "behind" are signed differences. */
 #include <string.h>
@@ -76,7 +76,7 @@ static void note_src(ms_rewrite *rw, const guint8 *pkt)
 
 void ms_rewrite_replay(ms_rewrite *rw, guint8 *pkt, gsize len, gboolean first, gint64 now_us)
 {
-	if(rw == NULL || !ms_rtp_parse(pkt, len, NULL, NULL))
+	if(rw == NULL || len < MS_RTP_HEADER_LEN)
 		return;
 	guint16 seq;
 	guint32 ts;
@@ -146,7 +146,7 @@ static void anchor(ms_rewrite *rw, guint8 *pkt, gboolean same_src, gint64 now_us
 
 gboolean ms_rewrite_live(ms_rewrite *rw, guint8 *pkt, gsize len, gint64 now_us)
 {
-	if(rw == NULL || !ms_rtp_parse(pkt, len, NULL, NULL))
+	if(rw == NULL || len < MS_RTP_HEADER_LEN)
 		return FALSE;
 	if(!rw->started || !rw->have_src) {
 		anchor(rw, pkt, FALSE, now_us);

@@ -3,7 +3,9 @@
  * One per slot. Whatever source feeds the slot, the browser sees one stream:
  * fixed SSRC, the negotiated payload type, sequence numbers that continue
  * (+1 across every switch) and timestamps that never go backwards and keep
- * media time on the wall clock (TESTING.md, "Switching into one SSRC"):
+ * media time on the wall clock (a browser's jitter buffer plays frames at
+ * their timestamps: a replayed GOP must not look late, a switch must not
+ * look like a jump):
  *
  * - Replay (a cached GOP sent at switch): the first replayed frame gets the
  *   last sent timestamp plus the wall time since that timestamp went out
@@ -48,10 +50,11 @@ void ms_rewrite_init(ms_rewrite *rw, guint32 ssrc, guint8 pt);
  * follows: the next live packet is re-anchored as described above. */
 void ms_rewrite_rebase(ms_rewrite *rw, gboolean after_replay);
 /* Rewrite one packet of a cached GOP in place. first=TRUE for the first
- * packet of a burst. */
+ * packet of a burst. Packets are valid RTP (parsed once where they entered
+ * the plugin, ms_packet.h): only the header's numbers are read here. */
 void ms_rewrite_replay(ms_rewrite *rw, guint8 *pkt, gsize len, gboolean first, gint64 now_us);
-/* Rewrite a live packet in place; FALSE means drop it (older than what was
- * already sent, or not RTP). */
+/* Rewrite a live packet (valid RTP, as above) in place; FALSE means drop
+ * it (older than what was already sent, or shorter than an RTP header). */
 gboolean ms_rewrite_live(ms_rewrite *rw, guint8 *pkt, gsize len, gint64 now_us);
 /* TRUE while the last packet sent did not end a frame (no marker bit): a
  * switch must not cut in now. */

@@ -4,16 +4,16 @@
  * list and the header extension, and strips the padding. Every length is
  * checked against the buffer: nothing is read past len. */
 #include "ms_rtp.h"
+#include "ms_packet.h"
 
-#define RTP_HEADER_LEN 12
 
 gboolean ms_rtp_parse(const guint8 *buf, gsize len, gsize *payload_off, gsize *payload_len)
 {
-	if(buf == NULL || len < RTP_HEADER_LEN)
+	if(buf == NULL || len < MS_RTP_HEADER_LEN)
 		return FALSE;
 	if((buf[0] >> 6) != 2)
 		return FALSE;
-	gsize off = RTP_HEADER_LEN + 4 * (gsize)(buf[0] & 0x0f);
+	gsize off = MS_RTP_HEADER_LEN + 4 * (gsize)(buf[0] & 0x0f);
 	if(off > len)
 		return FALSE;
 	if(buf[0] & 0x10) {
@@ -36,5 +36,21 @@ gboolean ms_rtp_parse(const guint8 *buf, gsize len, gsize *payload_off, gsize *p
 		*payload_off = off;
 	if(payload_len)
 		*payload_len = len - off - pad;
+	return TRUE;
+}
+
+gboolean ms_packet_parse(ms_packet *p, const guint8 *data, gsize len, const ms_codec *codec)
+{
+	gsize off = 0, plen = 0;
+	if(!ms_rtp_parse(data, len, &off, &plen))
+		return FALSE;
+	p->data = data;
+	p->len = len;
+	p->payload_off = off;
+	p->payload_len = plen;
+	p->seq = ms_rtp_seq(data);
+	p->ts = ms_rtp_ts(data);
+	p->marker = ms_rtp_marker(data);
+	p->facts = codec != NULL ? codec->inspect(data + off, plen) : 0;
 	return TRUE;
 }

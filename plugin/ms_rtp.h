@@ -5,6 +5,7 @@
 #include <glib.h>
 
 #define MS_RTP_MAX_PACKET 1500
+#define MS_RTP_HEADER_LEN 12
 
 /* Validate an RTP packet and locate its payload (skipping CSRCs, the header
  * extension and padding). Returns FALSE for anything that is not RTP v2 or

@@ -7,6 +7,17 @@
 #include "rtcp.h"
 #include "utils.h"
 
+/* A hangup with RTCP from the browser this recently is a PeerConnection
+ * the browser closed ("closed"); with none, a lost one ("connection_lost"). */
+#define MS_CLOSED_RTCP_WINDOW_US (2 * G_USEC_PER_SEC)
+
+const ms_session_io *ms_io;
+
+void ms_sessions_init(const ms_session_io *io)
+{
+	ms_io = io;
+}
+
 /* Multistream sessions (initialized or negotiated) on this Janus. */
 static volatile gint active_sessions;
 
@@ -59,9 +70,7 @@ static ms_slot *slot_new(ms_session *s, int index)
 static void slot_unbind(ms_slot *slot)
 {
 	g_mutex_lock(&slot->mutex);
-	slot->bound = slot->next = NULL;
-	slot->need_sync = FALSE;
-	slot->unbind_pending = FALSE;
+	ms_switch_clear(&slot->sw);
 	g_mutex_unlock(&slot->mutex);
 	ms_sources_unbind_consumer(&slot->consumer, NULL, NULL);
 }
@@ -207,32 +216,29 @@ static void set_names(ms_slot *slot, const char *resolved, const char *quality)
 	g_strlcpy(slot->quality, quality ? quality : "", sizeof(slot->quality));
 }
 
-/* Make-before-break: src becomes the slot's next source; the reply
- * "buffering" goes out before any flip can report "active". */
+/* Make-before-break: src becomes the slot's next source (the engine says
+ * whether it is already shown); the reply "buffering" goes out before any
+ * flip can report "active". */
 static void bind_next(ms_slot *slot, ms_source *src, ms_request *req, const char *transaction)
 {
-	ms_source *dropped = NULL;
+	gboolean now = FALSE;
 	ms_source_add_consumer(src, &slot->consumer);
 	g_mutex_lock(&slot->mutex);
-	if(slot->next != NULL && slot->next != src && slot->next != slot->bound)
-		dropped = slot->next;
+	gboolean flowing = slot->status == MS_SLOT_ACTIVE || slot->status == MS_SLOT_BUFFERING;
+	ms_source *dropped = (ms_source *)ms_switch_bind(&slot->sw, src, flowing, &now);
 	set_names(slot, req->resolved, req->quality);
-	if(src == slot->bound && slot->status == MS_SLOT_ACTIVE && !slot->need_sync) {
-		/* Already showing it: nothing to wait for */
-		slot->next = NULL;
-		ms_relay_set_status(slot, MS_SLOT_EV_BIND, req->request_id, transaction, NULL);
+	ms_relay_set_status(slot, MS_SLOT_EV_BIND, req->request_id, transaction, NULL);
+	if(now)
 		ms_relay_set_status(slot, MS_SLOT_EV_FLIP, NULL, NULL, NULL);
-	} else {
-		slot->next = src;
-		ms_relay_set_status(slot, MS_SLOT_EV_BIND, req->request_id, transaction, NULL);
-	}
 	g_mutex_unlock(&slot->mutex);
 	if(dropped != NULL)
 		ms_source_remove_consumer(dropped, &slot->consumer);
+	if(now)
+		return;
 	ms_relay_try_now(slot, src);
 	if(ms_source_get_state(src) == MS_SRC_OFFLINE) {
 		g_mutex_lock(&slot->mutex);
-		if(slot->next == src)
+		if(slot->sw.next == src)
 			ms_relay_set_status(slot, MS_SLOT_EV_SOURCE_DOWN, NULL, NULL, NULL);
 		g_mutex_unlock(&slot->mutex);
 	}
@@ -284,15 +290,14 @@ static ms_error handle_init(ms_session *s, ms_request *req, const char *transact
 			continue;
 		}
 		ms_source_add_consumer(src, &slot->consumer);
-		slot->bound = src;
-		slot->need_sync = TRUE;
-		slot->status = MS_SLOT_ACTIVE;
+		ms_switch_bind_synced(&slot->sw, src);
+		ms_slot_transition(slot->status, MS_SLOT_EV_BIND, &slot->status);
 	}
 	s->state = MS_SESSION_INITIALIZED;
 	/* A new init on a live PeerConnection needs a new offer, not new media */
 	s->setup_since = g_atomic_int_get(&s->media_up) ? 0 : g_get_monotonic_time();
 	g_atomic_int_inc(&active_sessions);
-	ms_push_event(s->handle, transaction, ms_msg_ready(req->request_id, s->n_slots), NULL);
+	ms_io->event(s->handle, transaction, ms_msg_ready(req->request_id, s->n_slots), NULL);
 	return MS_OK;
 }
 
@@ -329,7 +334,7 @@ static ms_error handle_offer(ms_session *s, ms_request *req, const char *transac
 	}
 	s->state = MS_SESSION_NEGOTIATED;
 	json_t *answer_jsep = json_pack("{ssss}", "type", "answer", "sdp", answer);
-	ms_push_event(s->handle, transaction, ms_msg_answer(req->request_id, answer, slots), answer_jsep);
+	ms_io->event(s->handle, transaction, ms_msg_answer(req->request_id, answer, slots), answer_jsep);
 out:
 	g_free(answer);
 	g_free(pt);
@@ -405,14 +410,7 @@ static ms_error handle_resume(ms_session *s, ms_request *req, const char *transa
 static void resync(ms_slot *slot, gint64 now)
 {
 	g_mutex_lock(&slot->mutex);
-	ms_source *src = slot->bound;
-	gboolean answered = slot->keyframe_out > 0 && now - slot->keyframe_out < MS_KEYFRAME_ANSWERED_US;
-	if(src != NULL && slot->next == NULL && !answered) {
-		slot->sync_live = slot->resync_replay > 0 && now - slot->resync_replay < MS_RESYNC_REPLAY_INTERVAL_US;
-		slot->need_sync = TRUE;
-	} else {
-		src = NULL;
-	}
+	ms_source *src = ms_switch_resync(&slot->sw, now) ? (ms_source *)slot->sw.bound : NULL;
 	g_mutex_unlock(&slot->mutex);
 	if(src != NULL) {
 		ms_source_request_keyframe(src);
@@ -431,16 +429,16 @@ static ms_error handle_keyframe(ms_session *s, ms_request *req, const char *tran
 			return MS_ERR_INVALID_SLOT;
 		resync(slot, g_get_monotonic_time());
 	}
-	ms_push_event(s->handle, transaction, ms_msg_keyframe(req->request_id, req->slot), NULL);
+	ms_io->event(s->handle, transaction, ms_msg_keyframe(req->request_id, req->slot), NULL);
 	return MS_OK;
 }
 
 static ms_error handle_close(ms_session *s, ms_request *req, const char *transaction, json_t *jsep, int *err_slot)
 {
 	cleanup_locked(s);
-	ms_push_event(s->handle, transaction, ms_msg_close(req->request_id), NULL);
+	ms_io->event(s->handle, transaction, ms_msg_close(req->request_id), NULL);
 	if(g_atomic_int_get(&s->media_up))
-		ms_gateway->close_pc(s->handle);
+		ms_io->close_pc(s->handle);
 	return MS_OK;
 }
 
@@ -475,7 +473,7 @@ static ms_error handle_streams(ms_session *s, ms_request *req, const char *trans
 		check_passed(s, token);
 	else if(tested)
 		check_failed(s, "", token, now);
-	ms_push_event(s->handle, transaction, ms_msg_streams(req->request_id, list), NULL);
+	ms_io->event(s->handle, transaction, ms_msg_streams(req->request_id, list), NULL);
 	return MS_OK;
 }
 
@@ -525,7 +523,7 @@ void ms_session_handle(ms_session *s, const char *transaction, json_t *body, jso
 			err_slot = req.slot;
 		JANUS_LOG(LOG_VERB, MS_TAG "%s -> %d %s%s%s\n", ms_request_name(req.type), err, ms_error_string(err),
 			req.detail[0] ? ": " : "", req.detail);
-		ms_push_event(s->handle, transaction, ms_msg_error(req.request_id, err, err_slot,
+		ms_io->event(s->handle, transaction, ms_msg_error(req.request_id, err, err_slot,
 			err_slot >= 0 || (req.slot_valid && err == MS_ERR_INVALID_SLOT), req.detail[0] ? req.detail : NULL), NULL);
 	}
 	g_mutex_unlock(&s->mutex);
@@ -566,7 +564,7 @@ static void end_media(ms_session *s, const char *reason)
 	gboolean had = (s->state == MS_SESSION_INITIALIZED || s->state == MS_SESSION_NEGOTIATED);
 	cleanup_locked(s);
 	if(had && reason != NULL)
-		ms_push_event(s->handle, NULL, ms_msg_disconnected(reason, NULL), NULL);
+		ms_io->event(s->handle, NULL, ms_msg_disconnected(reason, NULL), NULL);
 }
 
 void ms_session_hangup(ms_session *s)
@@ -575,7 +573,7 @@ void ms_session_hangup(ms_session *s)
 	g_mutex_lock(&s->mutex);
 	g_atomic_int_set(&s->media_up, 0);
 	/* RTCP until just now: the PeerConnection was closed, not lost */
-	const char *reason = (now - s->last_rtcp < 2 * G_USEC_PER_SEC) ? "closed" : "connection_lost";
+	const char *reason = (now - s->last_rtcp < MS_CLOSED_RTCP_WINDOW_US) ? "closed" : "connection_lost";
 	if(!g_atomic_int_get(&s->destroyed))
 		end_media(s, reason);
 	g_mutex_unlock(&s->mutex);
@@ -596,11 +594,10 @@ void ms_session_destroy(ms_session *s)
 static void unbind_stale(ms_slot *slot)
 {
 	g_mutex_lock(&slot->mutex);
-	gboolean pending = slot->unbind_pending;
-	ms_source *bound = slot->bound, *next = slot->next;
-	slot->unbind_pending = FALSE;
+	gboolean stale = ms_switch_take_stale(&slot->sw);
+	ms_source *bound = (ms_source *)slot->sw.bound, *next = (ms_source *)slot->sw.next;
 	g_mutex_unlock(&slot->mutex);
-	if(pending)
+	if(stale)
 		ms_sources_unbind_consumer(&slot->consumer, bound, next);
 }
 
@@ -614,8 +611,8 @@ void ms_session_tick(ms_session *s, gint64 now)
 		/* init without media: give its sources and its place back */
 		JANUS_LOG(LOG_WARN, MS_TAG "Media not up %us after init: cleaning up\n", ms_config.setup_timeout);
 		cleanup_locked(s);
-		ms_push_event(s->handle, NULL, ms_msg_disconnected("connection_lost", "setup_timeout"), NULL);
-		ms_gateway->close_pc(s->handle);
+		ms_io->event(s->handle, NULL, ms_msg_disconnected("connection_lost", "setup_timeout"), NULL);
+		ms_io->close_pc(s->handle);
 	}
 	if(g_atomic_int_get(&s->media_up) && s->state == MS_SESSION_NEGOTIATED) {
 		gint64 silent = now - s->last_rtcp;
@@ -631,7 +628,7 @@ void ms_session_tick(ms_session *s, gint64 now)
 			JANUS_LOG(LOG_WARN, MS_TAG "PeerConnection lost: cleaning up\n");
 			g_atomic_int_set(&s->media_up, 0);
 			end_media(s, "connection_lost");
-			ms_gateway->close_pc(s->handle);
+			ms_io->close_pc(s->handle);
 		}
 	}
 	g_mutex_unlock(&s->mutex);
@@ -653,11 +650,12 @@ json_t *ms_session_query(ms_session *s)
 		json_object_set_new(e, "slot", json_integer(slot->index));
 		json_object_set_new(e, "stream", json_string(slot->stream));
 		json_object_set_new(e, "status", json_string(ms_slot_status_name(slot->status)));
-		json_object_set_new(e, "bound", slot->bound ? json_string(ms_source_name(slot->bound)) : json_null());
-		json_object_set_new(e, "next", slot->next ? json_string(ms_source_name(slot->next)) : json_null());
+		const ms_source *bound = slot->sw.bound, *next = slot->sw.next;
+		json_object_set_new(e, "bound", bound ? json_string(ms_source_name(bound)) : json_null());
+		json_object_set_new(e, "next", next ? json_string(ms_source_name(next)) : json_null());
 		json_object_set_new(e, "mid", json_string(slot->mid));
 		json_object_set_new(e, "packets", json_integer(slot->packets));
-		json_object_set_new(e, "switches", json_integer(slot->switches));
+		json_object_set_new(e, "switches", json_integer(slot->sw.switches));
 		json_array_append_new(slots, e);
 		g_mutex_unlock(&slot->mutex);
 	}
@@ -681,7 +679,7 @@ guint ms_session_bound_slots(ms_session *s)
 	for(guint i = 0; i < s->n_slots; i++) {
 		ms_slot *slot = s->slots[i];
 		g_mutex_lock(&slot->mutex);
-		if(slot->bound != NULL || slot->next != NULL)
+		if(slot->sw.bound != NULL || slot->sw.next != NULL)
 			n++;
 		g_mutex_unlock(&slot->mutex);
 	}

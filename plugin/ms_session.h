@@ -9,6 +9,20 @@
 
 typedef struct ms_session ms_session;
 
+/* Everything sessions and their slots send out: the one seam to Janus,
+ * handed down by the glue (janus_multistream.c) before any session exists.
+ * event takes ownership of msg and jsep (transaction may be NULL for
+ * unsolicited events); notify takes ownership of info (Janus event
+ * handlers). */
+typedef struct ms_session_io {
+	void (*event)(janus_plugin_session *handle, const char *transaction, json_t *msg, json_t *jsep);
+	void (*notify)(janus_plugin_session *handle, json_t *info);
+	void (*relay_rtp)(janus_plugin_session *handle, janus_plugin_rtp *packet);
+	void (*close_pc)(janus_plugin_session *handle);
+} ms_session_io;
+
+void ms_sessions_init(const ms_session_io *io);
+
 ms_session *ms_session_new(janus_plugin_session *handle);
 /* Drop the caller's reference. */
 void ms_session_unref(ms_session *s);

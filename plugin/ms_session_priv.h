@@ -11,16 +11,7 @@
 #include "ms_sdp.h"
 #include "ms_slot.h"
 #include "ms_guard.h"
-
-/* Bounds on GOP cache replays, whatever asks for them: a keyframe
- * request, PLI or FIR within MS_KEYFRAME_ANSWERED_US after a keyframe went
- * out on the slot is already answered; those requests replay at most once
- * per MS_RESYNC_REPLAY_INTERVAL_US (else the slot waits for the camera's
- * live keyframe); replays of any cause (switches too) are at most
- * MS_REPLAYS_PER_SECOND per slot. Per source: ms_source_replay_allowed(). */
-#define MS_KEYFRAME_ANSWERED_US (500 * 1000)
-#define MS_RESYNC_REPLAY_INTERVAL_US G_USEC_PER_SEC
-#define MS_REPLAYS_PER_SECOND 5
+#include "ms_switch.h"
 
 /* Tokens a session remembers as accepted (a plugin-wide lock does not
  * apply to them). */
@@ -39,18 +30,9 @@ typedef struct ms_slot {
 	char stream[MS_RESOLVED_MAX];	/* resolved name shown (or switched to) */
 	char quality[MS_NAME_MAX];	/* requested quality ("" if none) */
 	char token[MS_NAME_MAX];	/* the token that authorized stream (resume reuses it) */
-	ms_source *bound;		/* source the browser is decoding */
-	ms_source *next;		/* source being switched to (make-before-break) */
-	gboolean unbind_pending;	/* flipped: housekeeping unbinds the old sources */
-	gboolean need_sync;		/* browser needs a keyframe start from bound */
+	ms_switch sw;			/* bound/next sources and the switch state (ms_switch.h) */
 	ms_rewrite rw;
-	gint64 last_send;		/* monotonic us of the last packet relayed */
-	gboolean sync_live;		/* need_sync by a keyframe request/PLI/FIR that may
-					 * not replay (one replay a second): live keyframe only */
-	gint64 keyframe_out;		/* monotonic us a keyframe last went out (replay or live) */
-	gint64 resync_replay;		/* ... the last replay a keyframe request/PLI/FIR caused */
-	gint64 replay_window;		/* start of the current one-second window of replays */
-	guint replay_count;		/* replays (any cause) in that window */
+	guint64 packets;		/* relayed */
 	/* A replay that goes out after the source's lock is released (requests,
 	 * PLI: ms_relay_try_now), so the source's other consumers do not wait
 	 * for it: its rewritten packets, and the live packets of the bound
@@ -58,8 +40,6 @@ typedef struct ms_slot {
 	gboolean replaying;
 	GByteArray *replay;		/* packets, each a guint16 length then the bytes */
 	GByteArray *backlog;		/* same layout */
-	guint64 packets;		/* relayed */
-	guint64 switches;
 } ms_slot;
 
 struct ms_session {
@@ -84,6 +64,9 @@ struct ms_session {
 	char failed_name[MS_RESOLVED_MAX];	/* the last failed check, not */
 	char failed_token[MS_NAME_MAX];		/* counted again when repeated */
 };
+
+/* The seam to Janus (ms_sessions_init). */
+extern const ms_session_io *ms_io;
 
 /* ms_relay.c */
 extern const ms_consumer_ops ms_relay_ops;

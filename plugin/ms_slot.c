@@ -14,7 +14,6 @@ static const char *status_names[MS_SLOT_STATUS_COUNT] = {
 	[MS_SLOT_PAUSED] = "paused",
 	[MS_SLOT_OFFLINE] = "offline",
 	[MS_SLOT_ERROR] = "error",
-	[MS_SLOT_INACTIVE] = "inactive",
 };
 
 static const char *event_names[MS_SLOT_EVENT_COUNT] = {
@@ -23,41 +22,30 @@ static const char *event_names[MS_SLOT_EVENT_COUNT] = {
 	[MS_SLOT_EV_FLIP] = "flip",
 	[MS_SLOT_EV_PAUSE] = "pause",
 	[MS_SLOT_EV_SOURCE_DOWN] = "source_down",
-	[MS_SLOT_EV_SOURCE_UP] = "source_up",
-	[MS_SLOT_EV_UNBIND] = "unbind",
 };
 
 /* Rows: current status. Columns, in order: BIND, NOT_FOUND, FLIP, PAUSE,
- * SOURCE_DOWN, SOURCE_UP, UNBIND. */
+ * SOURCE_DOWN. Every entry that is not NO happens in the code. */
 static const ms_slot_status table[MS_SLOT_STATUS_COUNT][MS_SLOT_EVENT_COUNT] = {
-	/* created by init; bound when its stream exists, error when not */
+	/* created by init: its stream is bound at once (active: the picture
+	 * starts from the GOP cache when media is up), or not found */
 	[MS_SLOT_PENDING] = {
-		MS_SLOT_BUFFERING, MS_SLOT_ERROR, NO, MS_SLOT_PAUSED,
-		NO, NO, MS_SLOT_INACTIVE },
+		MS_SLOT_ACTIVE, MS_SLOT_ERROR, NO, NO, NO },
 	/* flowing: a switch rebinds (buffering until the new keyframe) */
 	[MS_SLOT_ACTIVE] = {
-		MS_SLOT_BUFFERING, NO, NO, MS_SLOT_PAUSED,
-		MS_SLOT_OFFLINE, NO, MS_SLOT_INACTIVE },
+		MS_SLOT_BUFFERING, NO, NO, MS_SLOT_PAUSED, MS_SLOT_OFFLINE },
 	/* waiting for a keyframe; another switch keeps it waiting */
 	[MS_SLOT_BUFFERING] = {
-		MS_SLOT_BUFFERING, NO, MS_SLOT_ACTIVE, MS_SLOT_PAUSED,
-		MS_SLOT_OFFLINE, MS_SLOT_BUFFERING, MS_SLOT_INACTIVE },
+		MS_SLOT_BUFFERING, NO, MS_SLOT_ACTIVE, MS_SLOT_PAUSED, MS_SLOT_OFFLINE },
 	/* unbound by the client; resume (or switch) rebinds */
 	[MS_SLOT_PAUSED] = {
-		MS_SLOT_BUFFERING, NO, NO, MS_SLOT_PAUSED,
-		NO, NO, MS_SLOT_INACTIVE },
-	/* source silent; back up means waiting for its keyframe */
+		MS_SLOT_BUFFERING, NO, NO, MS_SLOT_PAUSED, NO },
+	/* source silent; back, its keyframe flips it active */
 	[MS_SLOT_OFFLINE] = {
-		MS_SLOT_BUFFERING, NO, MS_SLOT_ACTIVE, MS_SLOT_PAUSED,
-		MS_SLOT_OFFLINE, MS_SLOT_BUFFERING, MS_SLOT_INACTIVE },
+		MS_SLOT_BUFFERING, NO, MS_SLOT_ACTIVE, MS_SLOT_PAUSED, MS_SLOT_OFFLINE },
 	/* stream not found at init: a switch to a real stream recovers */
 	[MS_SLOT_ERROR] = {
-		MS_SLOT_BUFFERING, NO, NO, MS_SLOT_PAUSED,
-		NO, NO, MS_SLOT_INACTIVE },
-	/* session closed: only a new init (bind or not found) revives it */
-	[MS_SLOT_INACTIVE] = {
-		MS_SLOT_BUFFERING, MS_SLOT_ERROR, NO, NO,
-		NO, NO, MS_SLOT_INACTIVE },
+		MS_SLOT_BUFFERING, NO, NO, MS_SLOT_PAUSED, NO },
 };
 
 const char *ms_slot_status_name(ms_slot_status s)

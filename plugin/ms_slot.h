@@ -8,24 +8,21 @@
 #include <glib.h>
 
 typedef enum ms_slot_status {
-	MS_SLOT_PENDING = 0,	/* created, not yet bound */
+	MS_SLOT_PENDING = 0,	/* created by init, before init binds it (never reported) */
 	MS_SLOT_ACTIVE,		/* bound, video flowing */
 	MS_SLOT_BUFFERING,	/* switching, waiting for the new stream's keyframe */
 	MS_SLOT_PAUSED,		/* paused by the client, unbound */
 	MS_SLOT_OFFLINE,	/* bound source stopped delivering */
 	MS_SLOT_ERROR,		/* e.g. stream not found */
-	MS_SLOT_INACTIVE,	/* unbound (session closed) */
 	MS_SLOT_STATUS_COUNT
 } ms_slot_status;
 
 typedef enum ms_slot_event {
-	MS_SLOT_EV_BIND = 0,	/* switch/resume/init to an existing stream */
+	MS_SLOT_EV_BIND = 0,	/* init/switch/resume to an existing stream */
 	MS_SLOT_EV_NOT_FOUND,	/* init named a stream that does not exist */
-	MS_SLOT_EV_FLIP,	/* the new stream's keyframe reached the slot */
+	MS_SLOT_EV_FLIP,	/* the stream's keyframe (or cached GOP) reached the slot */
 	MS_SLOT_EV_PAUSE,	/* client paused the slot */
-	MS_SLOT_EV_SOURCE_DOWN,	/* bound source stopped delivering */
-	MS_SLOT_EV_SOURCE_UP,	/* bound source delivers again */
-	MS_SLOT_EV_UNBIND,	/* session closed / cleaned up */
+	MS_SLOT_EV_SOURCE_DOWN,	/* the source shown or awaited stopped delivering */
 	MS_SLOT_EVENT_COUNT
 } ms_slot_event;
 

@@ -7,7 +7,6 @@
 #include "ms_plugin.h"
 #include "ms_source.h"
 #include "ms_rtp.h"
-#include "ms_h264.h"
 #include "ms_protocol.h"
 #include "ms_proc.h"
 
@@ -19,6 +18,7 @@ struct ms_source {
 	gboolean preload;
 	const ms_source_driver *driver;
 	void *driver_data;
+	const ms_codec *codec;		/* what it sends */
 
 	GMutex mutex;			/* guards everything below */
 	GPtrArray *consumers;		/* ms_consumer*, not owned */
@@ -126,6 +126,7 @@ gboolean ms_sources_add(const char *name, ms_spec *spec, gboolean preload, char 
 	src->spec = spec;
 	src->preload = preload;
 	src->driver = drv;
+	src->codec = &ms_codec_h264;
 	g_mutex_init(&src->mutex);
 	src->consumers = g_ptr_array_new();
 	src->gop = ms_gop_new(ms_config.gop_cache_bytes, (guint)(ms_config.gop_cache_bytes / 200) + 64);
@@ -188,40 +189,9 @@ static void stop_locked(ms_source *src)
 	JANUS_LOG(LOG_INFO, MS_TAG "Stream %s stopped\n", src->name);
 }
 
-/* A variant's parent chain must exist and not loop (a loop would nest
- * source mutexes in a cycle); registry not yet shared. */
-static gboolean variant_ok(ms_source *src)
-{
-	ms_source *cur = src;
-	for(guint hops = 0; cur->spec->kind == MS_SOURCE_FFMPEG; hops++) {
-		ms_source *parent = g_hash_table_lookup(sources, cur->spec->parent);
-		if(parent == NULL) {
-			JANUS_LOG(LOG_ERR, MS_TAG "Stream '%s' skipped: its source '%s' is not configured\n",
-				src->name, cur->spec->parent);
-			return FALSE;
-		}
-		if(parent == src || hops > order->len) {
-			JANUS_LOG(LOG_ERR, MS_TAG "Stream '%s' skipped: its sources form a loop\n", src->name);
-			return FALSE;
-		}
-		cur = parent;
-	}
-	return TRUE;
-}
-
 void ms_sources_start(void)
 {
 	gint64 now = g_get_monotonic_time();
-	for(guint i = 0; i < order->len; i++) {
-		ms_source *src = g_ptr_array_index(order, i);
-		if(src->spec->kind == MS_SOURCE_FFMPEG && !variant_ok(src)) {
-			g_mutex_lock(&registry_mutex);
-			g_ptr_array_remove_index(order, i);
-			g_hash_table_remove(sources, src->name);
-			g_mutex_unlock(&registry_mutex);
-			i--;
-		}
-	}
 	for(guint i = 0; i < order->len; i++) {
 		ms_source *src = g_ptr_array_index(order, i);
 		char *parent = NULL, *quality = NULL;
@@ -258,6 +228,11 @@ const char *ms_source_name(const ms_source *src)
 const char *ms_source_parent(const ms_source *src)
 {
 	return src->parent;
+}
+
+const ms_codec *ms_source_codec(const ms_source *src)
+{
+	return src->codec;
 }
 
 const ms_spec *ms_source_spec(const ms_source *src)
@@ -463,13 +438,14 @@ gboolean ms_source_receive(ms_source *src, int fd, const struct sockaddr_storage
 	return TRUE;
 }
 
-void ms_source_deliver(ms_source *src, const guint8 *pkt, gsize len)
+void ms_source_deliver(ms_source *src, const guint8 *data, gsize len)
 {
-	gsize off = 0, plen = 0;
-	if(!ms_rtp_parse(pkt, len, &off, &plen))
+	/* Parsed here once; the cache, the consumers and their rewriters use
+	 * what this found */
+	ms_packet pkt;
+	if(!ms_packet_parse(&pkt, data, len, src->codec))
 		return;
 	gint64 now = g_get_monotonic_time();
-	guint flags = ms_h264_inspect(pkt + off, plen);
 	g_mutex_lock(&src->mutex);
 	src->last_packet = now;
 	if(src->state != MS_SRC_ACTIVE) {
@@ -480,10 +456,10 @@ void ms_source_deliver(ms_source *src, const guint8 *pkt, gsize len)
 			JANUS_LOG(LOG_INFO, MS_TAG "Stream %s is back\n", src->name);
 		notify_state(src, MS_SRC_ACTIVE);
 	}
-	ms_gop_push(src->gop, pkt, len, now);
+	ms_gop_push(src->gop, &pkt, now);
 	for(guint i = 0; i < src->consumers->len; i++) {
 		ms_consumer *c = g_ptr_array_index(src->consumers, i);
-		c->ops->rtp(c, src, pkt, len, flags, now);
+		c->ops->rtp(c, src, &pkt, now);
 	}
 	g_mutex_unlock(&src->mutex);
 }

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include "ms_spec.h"
 #include "ms_gop.h"
+#include "ms_packet.h"
 
 typedef struct ms_source ms_source;
 typedef struct ms_consumer ms_consumer;
@@ -28,8 +29,8 @@ typedef enum ms_source_state {
 /* What a consumer is told. Both run on a source thread (or the
  * housekeeping thread for state changes) with the source mutex held. */
 typedef struct ms_consumer_ops {
-	/* One RTP packet (already in the GOP cache); flags: ms_h264 MS_H264_*. */
-	void (*rtp)(ms_consumer *c, ms_source *src, const guint8 *pkt, gsize len, guint flags, gint64 now);
+	/* One RTP packet, parsed once (ms_packet.h), already in the GOP cache. */
+	void (*rtp)(ms_consumer *c, ms_source *src, const ms_packet *pkt, gint64 now);
 	/* The source changed state (MS_SRC_ACTIVE / MS_SRC_OFFLINE). */
 	void (*state)(ms_consumer *c, ms_source *src, ms_source_state state);
 } ms_consumer_ops;
@@ -54,6 +55,10 @@ typedef struct ms_source_driver {
 	 * the source mutex held. */
 	gint64 (*upstream_since)(ms_source *src);
 } ms_source_driver;
+
+/* Kernel buffer of the UDP sockets that carry a source's RTP (ours and the
+ * one feeding a transcoder): a keyframe burst of a few MB must not drop. */
+#define MS_SOURCE_SOCKET_BUFFER (4 * 1024 * 1024)
 
 /* Restart backoff after failures, in seconds (the last one repeats). */
 #define MS_SOURCE_BACKOFF { 1, 2, 5, 10 }
@@ -135,6 +140,8 @@ void ms_source_driver_failed(ms_source *src);
 void *ms_source_driver_data(ms_source *src);
 void ms_source_set_driver_data(ms_source *src, void *data);
 const ms_spec *ms_source_spec(const ms_source *src);
+/* The codec the source sends (ms_codec.h). */
+const ms_codec *ms_source_codec(const ms_source *src);
 
 /* Drivers. */
 extern const ms_source_driver ms_source_rtp_driver;

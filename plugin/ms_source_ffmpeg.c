@@ -73,7 +73,7 @@ static int bind_pair(int *rtp_fd, int *rtcp_fd)
 				port = -1;
 		}
 		if(port > 0) {
-			int rcvbuf = 4 * 1024 * 1024;
+			int rcvbuf = MS_SOURCE_SOCKET_BUFFER;
 			setsockopt(a, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 			*rtp_fd = a;
 			*rtcp_fd = b;
@@ -170,50 +170,49 @@ static void receive_from_child(ff_source *f)
 	ms_source_receive(f->src, f->fd, NULL);
 }
 
+/* The forwarded stream continues across a parent restart: a sequence jump
+ * beyond this (or a new SSRC) is a new upstream run, which is renumbered to
+ * follow what was sent, its first frame FF_RESTART_TS_STEP (one frame at
+ * 30 fps, in 90 kHz ticks) after the last. */
+#define FF_RESTART_SEQ_JUMP 500
+#define FF_RESTART_TS_STEP 3000
+
 /* Forward one parent packet to the transcoder, keeping one SSRC and
  * continuous numbering across parent restarts (ffmpeg's RTP demuxer would
  * stall on a new SSRC or a sequence jump). Parent's thread, its mutex held. */
 static void forward(ff_source *f, const guint8 *pkt, gsize len)
 {
 	guint8 buf[MS_RTP_MAX_PACKET];
-	if(len < 12 || len > sizeof(buf))
+	if(len < MS_RTP_HEADER_LEN || len > sizeof(buf))
 		return;
 	memcpy(buf, pkt, len);
-	guint32 ssrc = ((guint32)buf[8] << 24) | ((guint32)buf[9] << 16) | ((guint32)buf[10] << 8) | buf[11];
-	guint16 seq = (guint16)((buf[2] << 8) | buf[3]);
-	guint32 ts = ((guint32)buf[4] << 24) | ((guint32)buf[5] << 16) | ((guint32)buf[6] << 8) | buf[7];
+	guint32 ssrc = ms_rtp_ssrc(buf), ts = ms_rtp_ts(buf);
+	guint16 seq = ms_rtp_seq(buf);
 	gint16 jump = (gint16)(guint16)(seq + f->seq_off - f->last_seq);
 	if(!f->have_in) {
 		f->have_in = TRUE;
 		f->in_ssrc = ssrc;
-	} else if(ssrc != f->in_ssrc || jump > 500 || jump < -500) {
+	} else if(ssrc != f->in_ssrc || jump > FF_RESTART_SEQ_JUMP || jump < -FF_RESTART_SEQ_JUMP) {
 		/* A new upstream run: continue right after what we sent */
 		f->in_ssrc = ssrc;
 		f->seq_off = (guint16)(f->last_seq + 1 - seq);
-		f->ts_off = f->last_ts + 3000 - ts;
+		f->ts_off = f->last_ts + FF_RESTART_TS_STEP - ts;
 	}
 	f->last_seq = (guint16)(seq + f->seq_off);
 	f->last_ts = ts + f->ts_off;
-	buf[2] = f->last_seq >> 8;
-	buf[3] = f->last_seq & 0xff;
-	buf[4] = f->last_ts >> 24;
-	buf[5] = (f->last_ts >> 16) & 0xff;
-	buf[6] = (f->last_ts >> 8) & 0xff;
-	buf[7] = f->last_ts & 0xff;
-	buf[8] = f->out_ssrc >> 24;
-	buf[9] = (f->out_ssrc >> 16) & 0xff;
-	buf[10] = (f->out_ssrc >> 8) & 0xff;
-	buf[11] = f->out_ssrc & 0xff;
+	ms_rtp_set_seq(buf, f->last_seq);
+	ms_rtp_set_ts(buf, f->last_ts);
+	ms_rtp_set_ssrc(buf, f->out_ssrc);
 	sendto(f->fwd_fd, buf, len, MSG_DONTWAIT, (struct sockaddr *)&f->fwd_to, sizeof(f->fwd_to));
 }
 
-static void parent_rtp(ms_consumer *c, ms_source *parent, const guint8 *pkt, gsize len, guint flags, gint64 now)
+static void parent_rtp(ms_consumer *c, ms_source *parent, const ms_packet *pkt, gint64 now)
 {
 	ff_source *f = c->ctx;
 	if(g_atomic_int_get(&f->upstream_s) == 0)
 		g_atomic_int_set(&f->upstream_s, (gint)(now / G_USEC_PER_SEC) + 1);
 	if(g_atomic_int_get(&f->primed))
-		forward(f, pkt, len);
+		forward(f, pkt->data, pkt->len);
 }
 
 static void parent_state(ms_consumer *c, ms_source *parent, ms_source_state st)
@@ -565,7 +564,7 @@ static gboolean variant_spawn(ff_source *f, const ms_spec *spec)
 	f->fwd_to.sin_family = AF_INET;
 	f->fwd_to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	f->fwd_to.sin_port = htons((guint16)f->in_port);
-	int sndbuf = 4 * 1024 * 1024;
+	int sndbuf = MS_SOURCE_SOCKET_BUFFER;
 	setsockopt(f->fwd_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	f->sdp_path = write_sdp(ms_source_name(f->src), f->in_port);
 	if(f->sdp_path == NULL)

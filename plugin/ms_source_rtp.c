@@ -33,7 +33,7 @@ static int bind_udp(const char *host, int port)
 		return -1;
 	int fd = socket(res->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if(fd >= 0) {
-		int one = 1, rcvbuf = 4 * 1024 * 1024;
+		int one = 1, rcvbuf = MS_SOURCE_SOCKET_BUFFER;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 		if(bind(fd, res->ai_addr, res->ai_addrlen) < 0) {

@@ -22,6 +22,7 @@ PKGS=(
 	gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad gir1.2-gst-rtsp-server-1.0
 	python3-gi nodejs npm clang fonts-dejavu-core
 	dpkg-dev debhelper fakeroot   # the .deb (debian/, integration/package.test.mjs)
+	libconfig-dev                 # tests/unit/test_cfg parses its texts as Janus does
 )
 
 # 1. Debian packages

@@ -3,11 +3,12 @@
  * Build (not wired into the autotools build):
  *   clang -fsanitize=fuzzer,address,undefined -Iplugin \
  *     $(pkg-config --cflags --libs glib-2.0) tests/fuzz/fuzz_rtp.c \
- *     plugin/ms_rtp.c plugin/ms_h264.c plugin/ms_gop.c plugin/ms_rewrite.c
+ *     plugin/ms_rtp.c plugin/ms_h264.c plugin/ms_codec.c plugin/ms_gop.c plugin/ms_rewrite.c
  *   ./a.out tests/fuzz/corpus/rtp
  *
  * 1. The whole input is one packet: ms_rtp_parse, ms_h264_inspect on its
- *    payload and on the raw bytes, ms_gop_push, ms_rewrite_live.
+ *    payload and on the raw bytes, ms_packet_parse (once, as the plugin
+ *    does), then ms_gop_push and ms_rewrite_live on what parsed.
  * 2. The input is also read as a script of records (op, len, bytes): live
  *    packets pushed into a GOP cache and rewritten, rebases, replays of the
  *    cache, clock steps. The outgoing stream is checked after every packet:
@@ -20,6 +21,7 @@
 
 #include "ms_gop.h"
 #include "ms_h264.h"
+#include "ms_packet.h"
 #include "ms_rewrite.h"
 #include "ms_rtp.h"
 
@@ -65,17 +67,25 @@ static void whole_packet(const guint8 *data, size_t size)
 			abort();
 		ms_h264_inspect(data + off, plen);
 	}
+	ms_packet p;
+	gboolean rtp = ms_packet_parse(&p, data, size, &ms_codec_h264);
+	if(rtp != ms_rtp_parse(data, size, NULL, NULL))
+		abort();
+	if(!rtp)
+		return;
+	if(p.payload_off != off || p.payload_len != plen || p.seq != ms_rtp_seq(data) || p.ts != ms_rtp_ts(data))
+		abort();
 	ms_gop *g = ms_gop_new(2048, 8);
-	ms_gop_push(g, data, size, 0);
+	ms_gop_push(g, &p, 0);
 	if(ms_gop_bytes(g) > 2048 || ms_gop_count(g) > 1)
 		abort();
 	ms_gop_free(g);
-	if(size > 0 && size <= MS_RTP_MAX_PACKET) {
+	if(size <= MS_RTP_MAX_PACKET) {
 		guint8 buf[MS_RTP_MAX_PACKET];
 		memcpy(buf, data, size);
 		ms_rewrite rw;
 		ms_rewrite_init(&rw, FUZZ_SSRC, FUZZ_PT);
-		if(ms_rewrite_live(&rw, buf, size, 0) != ms_rtp_parse(data, size, NULL, NULL))
+		if(!ms_rewrite_live(&rw, buf, size, 0))
 			abort();
 	}
 }
@@ -115,7 +125,10 @@ static void script(const guint8 *data, size_t size)
 				guint8 buf[256];
 				memcpy(buf, data + pos, n);
 				pos += n;
-				ms_gop_push(g, buf, n, now);
+				ms_packet p;
+				if(!ms_packet_parse(&p, buf, n, &ms_codec_h264))
+					break;	/* never reaches the cache or a slot */
+				ms_gop_push(g, &p, now);
 				if(ms_rewrite_live(&rw, buf, n, now))
 					check_sent(&o, buf);
 				break;

@@ -7,7 +7,7 @@
 # SECONDS (default 1800) pass. Crashes land in tests/fuzz/crashes/TARGET/:
 # fix the bug, then copy the input into the seed corpus as a regression case
 # (make check replays every corpus file under gcc).
-#   targets: rtp protocol sdp jcfg
+#   targets: rtp protocol sdp
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -18,7 +18,6 @@ case "$target" in
 	rtp) srcs="plugin/ms_rtp.c plugin/ms_h264.c plugin/ms_gop.c plugin/ms_rewrite.c"; pkgs="glib-2.0" ;;
 	protocol) srcs="plugin/ms_protocol.c plugin/ms_slot.c"; pkgs="glib-2.0 jansson" ;;
 	sdp) srcs="plugin/ms_sdp.c"; pkgs="glib-2.0" ;;
-	jcfg) srcs="plugin/ms_jcfg.c"; pkgs="glib-2.0" ;;
 	*) echo "unknown target $target" >&2; exit 2 ;;
 esac
 out="$repo/tests/output/fuzz-$target"

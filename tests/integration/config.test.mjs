@@ -1,8 +1,11 @@
-// Bad configuration (issue 6, point 6): every malformed jcfg entry is
-// reported in the Janus log with its name and its line, and the plugin still
-// loads the rest: the good streams around it are listed and play.
-// Each case is its own Janus start with a jcfg written here as raw text (a
-// duplicate name cannot be expressed as a JS object).
+// Bad configuration: the plugin reads its jcfg with Janus's own reader
+// (janus_config_parse, libconfig). Every bad entry is reported in the Janus
+// log with its file and stream (or setting) name, never with a line (Janus's
+// tree keeps none), and the plugin loads the rest: the good streams around
+// it are listed and play. A syntax error in the main file stops the plugin
+// (Janus logs the line, the plugin the file); in a file of the streams
+// folder (janus.plugin.multistream.d/*.jcfg) it costs that file only.
+// Each case is its own Janus start with a jcfg written here as raw text.
 // Run alone: MS_SKIP_SETUP=1 MS_SKIP_UNIT=1 MS_BUILD_DIR=build-faults bash tests/run.sh integration/config.test.mjs
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,19 +18,28 @@ import { resolutionsIn } from '../lib/fixture.mjs';
 import { stopAll } from '../lib/procs.mjs';
 
 const skip = pluginSkipReason() || false;
-const PKG_JCFG = 'janus.plugin.multistream.jcfg';
+const PKG = 'janus.plugin.multistream';
+const PKG_JCFG = `${PKG}.jcfg`;
+const FOLDER = `${PKG}.d`;
 const GOOD1 = 5604, GOOD2 = 5606;
 const res = (i) => `${CAMERA_PRESETS[i].width}x${CAMERA_PRESETS[i].height}`;
 
 /**
  * startJanus with the plugin's jcfg as raw text: startJanus writes the
  * pluginConfig object as libconfig; while it runs, that one write is
- * replaced by `text` (everything else of startJanus is unchanged).
+ * replaced by `text`, and the streams folder gets `folder`'s files
+ * ({ 'a.jcfg': text }) beside it (everything else of startJanus is
+ * unchanged).
  */
-async function startJanusRaw(name, text) {
+async function startJanusRaw(name, text, folder = {}) {
   const orig = fs.writeFileSync;
   fs.writeFileSync = function (file, data, ...rest) {
-    if (typeof file === 'string' && path.basename(file) === PKG_JCFG) data = text;
+    if (typeof file === 'string' && path.basename(file) === PKG_JCFG) {
+      const dir = path.join(path.dirname(file), FOLDER);
+      if (Object.keys(folder).length) fs.mkdirSync(dir);
+      for (const [f, t] of Object.entries(folder)) orig.call(this, path.join(dir, f), t);
+      data = text;
+    }
     return orig.call(this, file, data, ...rest);
   };
   try {
@@ -38,8 +50,8 @@ async function startJanusRaw(name, text) {
 }
 
 /**
- * Build a jcfg from lines; `@name` at the start of a line marks the line
- * whose number a test expects in the report for `name` (the marker is cut).
+ * Build a jcfg from lines; `@name` at the start of a line marks a line whose
+ * number a test expects (syntax errors; the marker is cut).
  * Returns { text, lines: { name: lineNumber } }.
  */
 function jcfg(src) {
@@ -70,36 +82,38 @@ function escapeRe(s) {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+function logLines(logFile) {
+  return fs.readFileSync(logFile, 'utf8').split('\n');
+}
+
 /** The plugin's warning/error lines of the Janus log that name `name`. */
-function reportsOf(janus, name) {
-  const text = fs.readFileSync(janus.logFile, 'utf8');
+function reportsOf(logFile, name) {
   const re = new RegExp(`(^|[^A-Za-z0-9_-])${escapeRe(name)}([^A-Za-z0-9_-]|$)`);
-  return text.split('\n').filter((l) => /\[(ERR|WARN)\]/.test(l) && /multistream/i.test(l) && re.test(l));
+  return logLines(logFile).filter((l) => /\[(ERR|WARN)\]/.test(l) && /multistream/i.test(l) && re.test(l));
 }
 
-function hasLineNumber(l, n) {
-  return new RegExp(`\\bline ${n}\\b|\\.jcfg:${n}\\b`).test(l);
-}
-
-function assertReported(janus, name, line) {
-  const found = reportsOf(janus, name);
+/** `name` is reported by the plugin, in a line naming `file`. */
+function assertReported(logFile, name, file = PKG_JCFG) {
+  const found = reportsOf(logFile, name);
   assert.ok(found.length > 0, `no [ERR]/[WARN] line of the plugin names "${name}"; plugin lines:\n` +
-    fs.readFileSync(janus.logFile, 'utf8').split('\n').filter((l) => /multistream/i.test(l)).slice(0, 30).join('\n'));
-  assert.ok(found.some((l) => hasLineNumber(l, line)), `"${name}" is reported without its line ${line}:\n${found.join('\n')}`);
+    logLines(logFile).filter((l) => /multistream/i.test(l)).slice(0, 30).join('\n'));
+  assert.ok(found.some((l) => l.includes(file)), `"${name}" is reported without its file ${file}:\n${found.join('\n')}`);
 }
 
 /**
- * One Janus per case: `cfg` is the jcfg source (see jcfg()); `bad` lists the
- * names (settings or streams) that must be reported with their line;
- * `absent` the stream names that must not be loaded.
+ * One Janus per case: `cfg` is the jcfg source (see jcfg()), `folder` the
+ * streams folder's files; `bad` lists the names (settings or streams) that
+ * must be reported with their file (`{ name: file }` entries for folder
+ * files); `absent` the stream names that must not be loaded; `unknownCode`
+ * the answer to a switch to one of them (487 once any stream is protected).
  */
-function badConfigCase(title, { cfg, bad, absent = [], extra }) {
+function badConfigCase(title, { cfg, folder = {}, bad, absent = [], unknownCode = 485, extra }) {
   describe(`bad config: ${title}`, { skip, timeout: 60000 }, () => {
     let janus, admin;
     const conns = [];
-    const { text, lines } = jcfg(cfg);
+    const { text } = jcfg(cfg);
     before(async () => {
-      janus = await startJanusRaw(`config-${title}`, text);
+      janus = await startJanusRaw(`config-${title}`, text, folder);
       admin = await new AdminClient(janus.adminUrl, janus.adminSecret).connect();
     });
     after(async () => {
@@ -125,18 +139,54 @@ function badConfigCase(title, { cfg, bad, absent = [], extra }) {
         const names = list.data.value.streams.map((s) => s.name);
         for (const n of absent) assert.ok(!names.includes(n), `${n} is not in multistream/streams`);
         const r = await c.client.request('multistream/switch', { slot: 0, stream: absent[0] });
-        assert.equal(r.data.value?.code, 485, `switch to the skipped "${absent[0]}": ${JSON.stringify(r.data)}`);
+        assert.equal(r.data.value?.code, unknownCode, `switch to the skipped "${absent[0]}": ${JSON.stringify(r.data)}`);
       }
       if (extra) await extra({ janus, admin, client: c.client });
       assert.ok(!janus.child.exitInfo, 'Janus still running');
     });
 
-    for (const name of bad) {
-      test(`"${name}" is reported with its name and line ${lines[name]}`, () => {
-        assert.ok(lines[name], `test bug: no line marked for ${name}`);
-        assertReported(janus, name, lines[name]);
+    for (const b of bad) {
+      const [name, file] = typeof b === 'string' ? [b, PKG_JCFG] : Object.entries(b)[0];
+      test(`"${name}" is reported with its name and file ${file}`, () => {
+        assertReported(janus.logFile, name, file);
       });
     }
+  });
+}
+
+/**
+ * A syntax error in the main file: Janus logs the line (libconfig's
+ * message), the plugin names the file, and the plugin does not start;
+ * Janus runs on without it. `cfg` marks the line with @error.
+ */
+function syntaxErrorCase(title, { cfg }) {
+  describe(`syntax error: ${title}`, { skip, timeout: 60000 }, () => {
+    const { text, lines } = jcfg(cfg);
+    let logFile, err;
+    before(async () => {
+      try {
+        const janus = await startJanusRaw(`config-syntax-${title}`, text);
+        await janus.stop();
+      } catch (e) {
+        err = e;
+        // startJanus stops a Janus whose plugin did not load; its message
+        // names the log, which stays in tests/output
+        logFile = /--- (\S+janus\.log) ---/.exec(e.message)?.[1];
+      }
+    });
+
+    test('the plugin does not load; Janus logs the line, the plugin the file', () => {
+      assert.ok(err, 'the plugin loaded despite the syntax error');
+      assert.match(err.message, /did not load/, err.message);
+      assert.ok(logFile && fs.existsSync(logFile), `no log named in: ${err.message}`);
+      const all = logLines(logFile);
+      const at = all.findIndex((l) => /\[ERR\]/.test(l) && new RegExp(`Error parsing config file at line ${lines.error}\\b`).test(l));
+      assert.ok(at >= 0, `Janus did not log line ${lines.error}:\n${all.filter((l) => /ERR|WARN/.test(l)).join('\n')}`);
+      const ours = all.slice(at + 1).find((l) => /\[ERR\]/.test(l) && /multistream/.test(l) && l.includes(PKG_JCFG));
+      assert.ok(ours, `no plugin line naming ${PKG_JCFG} after Janus's:\n${all.slice(at, at + 5).join('\n')}`);
+      assert.match(ours, /does not start/);
+      assert.ok(all.some((l) => l.includes(`'${PKG}' plugin could not be initialized`)), 'Janus reports the plugin not initialized');
+    });
   });
 }
 
@@ -156,42 +206,31 @@ after(async () => {
 
 badConfigCase('unknown source kind', {
   cfg: GENERAL + GOOD_STREAMS(`
-@badkind 	badkind = "http://x"`),
+	badkind = "http://x"`),
   bad: ['badkind'],
   absent: ['badkind'],
 });
 
 badConfigCase('bad URLs', {
   cfg: GENERAL + GOOD_STREAMS(`
-@nohost 	nohost = "rtsp:///nohost"
-@badport 	badport = "rtp://127.0.0.1:99999"`),
+	nohost = "rtsp:///nohost"
+	badport = "rtp://127.0.0.1:99999"`),
   bad: ['nohost', 'badport'],
   absent: ['nohost', 'badport'],
 });
 
-badConfigCase('duplicate stream name', {
-  cfg: GENERAL + GOOD_STREAMS(`
-	dup = "rtp://127.0.0.1:5608"
-@dup 	dup = "rtp://127.0.0.1:5610"`),
-  bad: ['dup'],
-  extra: async ({ admin }) => {
-    const st = await admin.status();
-    assert.equal(st.sources.filter((s) => s.name === 'dup').length, 1, 'the first "dup" is kept, once');
-  },
-});
-
 badConfigCase('variant of a missing parent', {
   cfg: GENERAL + GOOD_STREAMS(`
-@orphan 	orphan = "ffmpeg:nope#video=h264#height=360"`),
+	orphan = "ffmpeg:nope#video=h264#height=360"`),
   bad: ['orphan'],
   absent: ['orphan'],
 });
 
 badConfigCase('variant cycles', {
   cfg: GENERAL + GOOD_STREAMS(`
-@cyc-a 	cyc-a = "ffmpeg:cyc-b#video=h264#height=240"
-@cyc-b 	cyc-b = "ffmpeg:cyc-a#video=h264#height=240"
-@self 	self = "ffmpeg:self#video=h264#height=240"`),
+	cyc-a = "ffmpeg:cyc-b#video=h264#height=240"
+	cyc-b = "ffmpeg:cyc-a#video=h264#height=240"
+	self = "ffmpeg:self#video=h264#height=240"`),
   bad: ['cyc-a', 'cyc-b', 'self'],
   absent: ['cyc-a', 'cyc-b', 'self'],
 });
@@ -213,9 +252,9 @@ async function maxSlotsIsDefault({ janus }) {
 badConfigCase('out-of-range numbers (max_slots = 0, disconnect_grace = -1, source_linger = "abc")', {
   cfg: `
 general: {
-@max_slots 	max_slots = 0
-@disconnect_grace 	disconnect_grace = -1
-@source_linger 	source_linger = "abc"
+	max_slots = 0
+	disconnect_grace = -1
+	source_linger = "abc"
 	events = false
 }` + GOOD_STREAMS(''),
   bad: ['max_slots', 'disconnect_grace', 'source_linger'],
@@ -225,29 +264,17 @@ general: {
 badConfigCase('out-of-range numbers (max_slots = 1000)', {
   cfg: `
 general: {
-@max_slots 	max_slots = 1000
+	max_slots = 1000
 	events = false
 }` + GOOD_STREAMS(''),
   bad: ['max_slots'],
   extra: maxSlotsIsDefault,
 });
 
-badConfigCase('a syntax error inside one entry', {
-  cfg: GENERAL + GOOD_STREAMS(`
-@broken 	broken = rtp://127.0.0.1:5612
-	after = "rtp://127.0.0.1:5614"`),
-  bad: ['broken'],
-  absent: ['broken'],
-  extra: async ({ admin }) => {
-    const st = await admin.status();
-    assert.ok(st.sources.some((s) => s.name === 'after'), 'the entry after the broken line loads');
-  },
-});
-
 badConfigCase('a bad entry carrying credentials and a secret: reported without them', {
   cfg: GENERAL + GOOD_STREAMS(`
-@credbad 	credbad = "rtsp://user:pw-Zq81x@127.0.0.1:99999/x"
-@credgroup 	credgroup: { source = "rtsp://user:pw-Zq81x@127.0.0.1:99999/y", secret = "sec-Zq82y" }`),
+	credbad = "rtsp://user:pw-Zq81x@127.0.0.1:99999/x"
+	credgroup: { source = "rtsp://user:pw-Zq81x@127.0.0.1:99999/y", secret = "sec-Zq82y" }`),
   bad: ['credbad', 'credgroup'],
   absent: ['credbad', 'credgroup'],
   extra: async ({ janus }) => {
@@ -257,18 +284,70 @@ badConfigCase('a bad entry carrying credentials and a secret: reported without t
 });
 
 // Fail closed: a protection mistake never loads a stream unprotected; the
-// stream is skipped (reported with its line), and so is what derives from it.
-badConfigCase('protection mistakes fail closed (pin = 1234, secret unquoted, secert typo)', {
+// stream is skipped (reported with its name), and so is what derives from
+// it. Janus's reader makes every value a string: an unquoted number pin is
+// that pin (the stream loads protected).
+badConfigCase('protection mistakes fail closed (secert typo, empty secret, preload = "yes"); pin = 1234 protects', {
   cfg: GENERAL + GOOD_STREAMS(`
-@pinnum 	pinnum: { source = "rtp://127.0.0.1:5616", pin = 1234 }
-@pinnum-low 	pinnum-low = "ffmpeg:pinnum#video=h264#height=120"
-@bare 	bare: { source = "rtp://127.0.0.1:5618", secret = s3cretBare }
-@typo 	typo: { source = "rtp://127.0.0.1:5620", secert = "s3cretTypo" }
-@typo-hd 	typo-hd = "rtp://127.0.0.1:5622"`),
-  bad: ['pinnum', 'pinnum-low', 'bare', 'typo', 'typo-hd'],
-  absent: ['pinnum', 'pinnum-low', 'bare', 'typo', 'typo-hd'],
-  extra: async ({ janus }) => {
+	typo: { source = "rtp://127.0.0.1:5620", secert = "s3cretTypo" }
+	typo-low = "ffmpeg:typo#video=h264#height=120"
+	typo-hd = "rtp://127.0.0.1:5622"
+	empty: { source = "rtp://127.0.0.1:5618", secret = "" }
+	preloadstr: { source = "rtp://127.0.0.1:5624", preload = "yes", secret = "s3cretPreload" }
+	pinnum: { source = "rtp://127.0.0.1:5616", pin = 1234 }
+	pinnum-low = "ffmpeg:pinnum#video=h264#height=120"`),
+  bad: ['typo', 'typo-low', 'typo-hd', 'empty', 'preloadstr'],
+  absent: ['typo', 'typo-low', 'typo-hd', 'empty', 'preloadstr'],
+  unknownCode: 487,
+  extra: async ({ janus, admin, client }) => {
     const text = fs.readFileSync(janus.logFile, 'utf8');
-    for (const s of ['s3cretBare', 's3cretTypo']) assert.ok(!text.includes(s), `"${s}" appears in the Janus log`);
+    for (const s of ['s3cretTypo', 's3cretPreload']) assert.ok(!text.includes(s), `"${s}" appears in the Janus log`);
+    const loaded = (await admin.status()).sources.map((s) => s.name);
+    for (const n of ['pinnum', 'pinnum-low']) assert.ok(loaded.includes(n), `${n} loaded (loaded: ${loaded.join(', ')})`);
+    const names = (r) => r.data.value.streams.map((s) => s.name);
+    const open = await client.request('multistream/streams', {});
+    for (const n of ['pinnum', 'pinnum-low']) assert.ok(!names(open).includes(n), `${n} listed without the pin: ${names(open)}`);
+    const pinned = await client.request('multistream/streams', { token: '1234' });
+    for (const n of ['pinnum', 'pinnum-low']) assert.ok(names(pinned).includes(n), `${n} not listed with pin "1234": ${names(pinned)}`);
   },
+});
+
+// The streams folder: each file is read on its own, after the main file.
+// A syntax error costs that file's streams only (Janus logs the line, the
+// plugin the file); a name already read (main file or an earlier file)
+// is a duplicate: the first wins.
+badConfigCase('streams folder: a broken camera file costs only its own streams', {
+  cfg: GENERAL + `
+streams: {
+	good1 = "rtp://127.0.0.1:${GOOD1}"
+}`,
+  folder: {
+    '10-good.jcfg': `streams: {\n\tgood2 = "rtp://127.0.0.1:${GOOD2}"\n}\n`,
+    '20-broken.jcfg': `streams: {\n\tbroken1 = "rtp://127.0.0.1:5630"\n\tbroken2 = rtp://127.0.0.1:5632\n}\n`,
+    '30-more.jcfg': `streams: {\n\tafter = "rtp://127.0.0.1:5634"\n\tgood1 = "rtp://127.0.0.1:5636"\n}\n`,
+    'notes.txt': 'not a jcfg: ignored\n',
+  },
+  bad: [{ good1: `${FOLDER}/30-more.jcfg` }],
+  absent: ['broken1', 'broken2'],
+  extra: async ({ janus, admin }) => {
+    const st = await admin.status();
+    assert.ok(st.sources.some((s) => s.name === 'after'), 'the file after the broken one loads');
+    assert.equal(st.sources.filter((s) => s.name === 'good1').length, 1, 'the first "good1" is kept, once');
+    const all = logLines(janus.logFile);
+    const at = all.findIndex((l) => /\[ERR\]/.test(l) && /Error parsing config file at line 3\b/.test(l));
+    assert.ok(at >= 0, `Janus did not log line 3 of the broken file:\n${all.filter((l) => /ERR|WARN/.test(l)).join('\n')}`);
+    assert.ok(all.slice(at + 1).some((l) => /multistream/.test(l) && l.includes(`${FOLDER}/20-broken.jcfg`)),
+      'the plugin names the broken file after Janus\'s line');
+  },
+});
+
+syntaxErrorCase('a broken entry', {
+  cfg: GENERAL + GOOD_STREAMS(`
+@error 	broken = rtp://127.0.0.1:5612`),
+});
+
+syntaxErrorCase('a duplicate name (libconfig rejects it)', {
+  cfg: GENERAL + GOOD_STREAMS(`
+	dup = "rtp://127.0.0.1:5608"
+@error 	dup = "rtp://127.0.0.1:5610"`),
 });

@@ -8,27 +8,24 @@
 #define Z MS_SLOT_PAUSED
 #define O MS_SLOT_OFFLINE
 #define E MS_SLOT_ERROR
-#define I MS_SLOT_INACTIVE
 #define X MS_SLOT_STATUS_COUNT	/* not allowed */
 
 /* The whole expected machine. Columns: BIND, NOT_FOUND, FLIP, PAUSE,
- * SOURCE_DOWN, SOURCE_UP, UNBIND. Written independently of ms_slot.c. */
+ * SOURCE_DOWN. Written independently of ms_slot.c. */
 static const ms_slot_status expected[MS_SLOT_STATUS_COUNT][MS_SLOT_EVENT_COUNT] = {
-	[MS_SLOT_PENDING] = { B, E, X, Z, X, X, I },
-	[MS_SLOT_ACTIVE] = { B, X, X, Z, O, X, I },
-	[MS_SLOT_BUFFERING] = { B, X, A, Z, O, B, I },
-	[MS_SLOT_PAUSED] = { B, X, X, Z, X, X, I },
-	[MS_SLOT_OFFLINE] = { B, X, A, Z, O, B, I },
-	[MS_SLOT_ERROR] = { B, X, X, Z, X, X, I },
-	[MS_SLOT_INACTIVE] = { B, E, X, X, X, X, I },
+	[MS_SLOT_PENDING] = { A, E, X, X, X },
+	[MS_SLOT_ACTIVE] = { B, X, X, Z, O },
+	[MS_SLOT_BUFFERING] = { B, X, A, Z, O },
+	[MS_SLOT_PAUSED] = { B, X, X, Z, X },
+	[MS_SLOT_OFFLINE] = { B, X, A, Z, O },
+	[MS_SLOT_ERROR] = { B, X, X, Z, X },
 };
 
 static void test_names(void)
 {
 	static const char *statuses[] = { "pending", "active", "buffering", "paused",
-		"offline", "error", "inactive" };
-	static const char *events[] = { "bind", "not_found", "flip", "pause",
-		"source_down", "source_up", "unbind" };
+		"offline", "error" };
+	static const char *events[] = { "bind", "not_found", "flip", "pause", "source_down" };
 	for(int s = 0; s < MS_SLOT_STATUS_COUNT; s++)
 		g_assert_cmpstr(ms_slot_status_name((ms_slot_status)s), ==, statuses[s]);
 	for(int e = 0; e < MS_SLOT_EVENT_COUNT; e++)
@@ -62,8 +59,8 @@ static void test_every_pair(void)
 			}
 		}
 	}
-	g_assert_cmpuint(allowed, ==, 29);
-	g_assert_cmpuint(refused, ==, 20);
+	g_assert_cmpuint(allowed, ==, 17);
+	g_assert_cmpuint(refused, ==, 13);
 }
 
 static gboolean step(ms_slot_status *s, ms_slot_event e)
@@ -75,7 +72,7 @@ static gboolean step(ms_slot_status *s, ms_slot_event e)
 static void test_named(void)
 {
 	ms_slot_status n;
-	g_assert_true(ms_slot_transition(P, MS_SLOT_EV_BIND, &n) && n == B);
+	g_assert_true(ms_slot_transition(P, MS_SLOT_EV_BIND, &n) && n == A);
 	g_assert_true(ms_slot_transition(B, MS_SLOT_EV_FLIP, &n) && n == A);
 	g_assert_true(ms_slot_transition(A, MS_SLOT_EV_BIND, &n) && n == B);
 	g_assert_true(ms_slot_transition(A, MS_SLOT_EV_PAUSE, &n) && n == Z);
@@ -85,12 +82,9 @@ static void test_named(void)
 	g_assert_true(ms_slot_transition(Z, MS_SLOT_EV_BIND, &n) && n == B);
 	g_assert_true(ms_slot_transition(A, MS_SLOT_EV_SOURCE_DOWN, &n) && n == O);
 	g_assert_true(ms_slot_transition(B, MS_SLOT_EV_SOURCE_DOWN, &n) && n == O);
-	g_assert_true(ms_slot_transition(O, MS_SLOT_EV_SOURCE_UP, &n) && n == B);
 	g_assert_true(ms_slot_transition(O, MS_SLOT_EV_FLIP, &n) && n == A);
 	g_assert_true(ms_slot_transition(E, MS_SLOT_EV_BIND, &n) && n == B);
 	g_assert_true(ms_slot_transition(P, MS_SLOT_EV_NOT_FOUND, &n) && n == E);
-	for(int s = 0; s < MS_SLOT_STATUS_COUNT; s++)
-		g_assert_true(ms_slot_transition(s, MS_SLOT_EV_UNBIND, &n) && n == I);
 }
 
 static void test_refused(void)
@@ -104,14 +98,14 @@ static void test_refused(void)
 	/* unbound slots do not hear from sources */
 	g_assert_false(ms_slot_transition(Z, MS_SLOT_EV_SOURCE_DOWN, &n));
 	g_assert_cmpint(n, ==, Z);
-	g_assert_false(ms_slot_transition(E, MS_SLOT_EV_SOURCE_UP, &n));
+	g_assert_false(ms_slot_transition(E, MS_SLOT_EV_SOURCE_DOWN, &n));
 	g_assert_false(ms_slot_transition(P, MS_SLOT_EV_SOURCE_DOWN, &n));
 	/* not found only at init: a failed switch leaves the slot as it was */
 	g_assert_false(ms_slot_transition(A, MS_SLOT_EV_NOT_FOUND, &n));
 	g_assert_cmpint(n, ==, A);
 	g_assert_false(ms_slot_transition(E, MS_SLOT_EV_NOT_FOUND, &n));
-	/* closed slots are not paused */
-	g_assert_false(ms_slot_transition(I, MS_SLOT_EV_PAUSE, &n));
+	/* a slot is paused only after init decided it */
+	g_assert_false(ms_slot_transition(P, MS_SLOT_EV_PAUSE, &n));
 	/* out of range never reads outside the table */
 	g_assert_false(ms_slot_transition(MS_SLOT_STATUS_COUNT, MS_SLOT_EV_BIND, &n));
 	g_assert_cmpint(n, ==, MS_SLOT_STATUS_COUNT);
@@ -128,17 +122,15 @@ static void test_lifecycle(void)
 {
 	ms_slot_status s = P;
 	g_assert_true(step(&s, MS_SLOT_EV_BIND));		/* init, stream exists */
-	g_assert_true(step(&s, MS_SLOT_EV_FLIP));		/* first keyframe */
 	g_assert_cmpint(s, ==, A);
+	g_assert_false(step(&s, MS_SLOT_EV_FLIP));		/* its first keyframe: nothing pending */
 	g_assert_true(step(&s, MS_SLOT_EV_BIND));		/* switch */
 	g_assert_true(step(&s, MS_SLOT_EV_BIND));		/* switch again before the flip */
 	g_assert_cmpint(s, ==, B);
 	g_assert_true(step(&s, MS_SLOT_EV_FLIP));
 	g_assert_true(step(&s, MS_SLOT_EV_SOURCE_DOWN));	/* camera unplugged */
 	g_assert_cmpint(s, ==, O);
-	g_assert_true(step(&s, MS_SLOT_EV_SOURCE_UP));		/* back: wait for a keyframe */
-	g_assert_cmpint(s, ==, B);
-	g_assert_true(step(&s, MS_SLOT_EV_FLIP));
+	g_assert_true(step(&s, MS_SLOT_EV_FLIP));		/* back: its keyframe reached the slot */
 	g_assert_true(step(&s, MS_SLOT_EV_PAUSE));
 	g_assert_true(step(&s, MS_SLOT_EV_PAUSE));
 	g_assert_cmpint(s, ==, Z);
@@ -146,8 +138,6 @@ static void test_lifecycle(void)
 	g_assert_true(step(&s, MS_SLOT_EV_BIND));		/* resume */
 	g_assert_true(step(&s, MS_SLOT_EV_FLIP));
 	g_assert_cmpint(s, ==, A);
-	g_assert_true(step(&s, MS_SLOT_EV_UNBIND));		/* close */
-	g_assert_cmpint(s, ==, I);
 
 	s = P;
 	g_assert_true(step(&s, MS_SLOT_EV_NOT_FOUND));		/* init, unknown stream */

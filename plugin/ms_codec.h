@@ -1,0 +1,44 @@
+/* ms_codec.h: what the packet path needs to know about a video codec
+ * (pure). One table entry per codec: a new codec is an entry, not `if`
+ * branches in the cache, the switch engine or the relay.
+ *
+ * The codec-neutral facts about one RTP payload (ms_codec.inspect):
+ *   MS_PKT_PARAMS_FIRST  the parameter set a keyframe starts with (H264 SPS)
+ *   MS_PKT_PARAMS        any parameter set (H264 SPS, PPS)
+ *   MS_PKT_KEY           a keyframe picture starts in the packet (H264 IDR)
+ *   MS_PKT_KEY_CONT      a keyframe picture continues (a later fragment)
+ *   MS_PKT_SLICE         a non-key picture starts in the packet
+ * A decoder can start at a packet with PARAMS_FIRST or KEY; a GOP starts
+ * at PARAMS or KEY material with a new timestamp (ms_gop.h). */
+#ifndef MS_CODEC_H
+#define MS_CODEC_H
+
+#include <glib.h>
+
+enum {
+	MS_PKT_PARAMS_FIRST = 1 << 0,
+	MS_PKT_PARAMS = 1 << 1,
+	MS_PKT_KEY = 1 << 2,
+	MS_PKT_KEY_CONT = 1 << 3,
+	MS_PKT_SLICE = 1 << 4,
+};
+
+/* Where a decoder can start. */
+#define MS_PKT_START (MS_PKT_PARAMS_FIRST | MS_PKT_KEY)
+/* What begins a GOP (with a new timestamp). */
+#define MS_PKT_KEY_MATERIAL (MS_PKT_PARAMS | MS_PKT_KEY)
+
+typedef struct ms_codec {
+	const char *name;		/* "h264", as in the config and the stream list */
+	const char *rtpmap;		/* "H264/90000" */
+	/* MS_PKT_* facts of one RTP payload (after the header); 0 for empty or
+	 * malformed payloads. Never reads past len. */
+	guint (*inspect)(const guint8 *payload, gsize len);
+} ms_codec;
+
+extern const ms_codec ms_codec_h264;
+
+/* The codec of that name, or NULL. */
+const ms_codec *ms_codec_by_name(const char *name);
+
+#endif
