@@ -10,7 +10,8 @@
 //   werift viewer whose RTP is checked frame by frame (analyzeSlot, tests/lib/h264.mjs).
 // Ours only: a 1080p camera (4 Mbit/s, GOP 2 s) to price the GOP replay.
 // Output: bench/output/<stamp>/ (results.json, logs), the table on stdout,
-// and the table in README.md between <!-- bench:begin --> and <!-- bench:end -->.
+// and the table in bench/README.md (its headline rows in README.md), between
+// <!-- bench:begin --> and <!-- bench:end -->.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -312,8 +313,9 @@ async function main() {
   const report = renderReport(results);
   console.log(report.text);
   if (!QUICK && process.env.BENCH_NO_README !== '1') {
-    writeReadme(path.join(REPO, 'README.md'), report.markdown);
-    say('README.md table updated');
+    writeReadme(path.join(REPO, 'bench', 'README.md'), report.markdown);
+    writeReadme(path.join(REPO, 'README.md'), report.headline);
+    say('bench/README.md table and README.md headline rows updated');
   }
   say(`done in ${elapsed().toFixed(0)} s; raw figures in ${path.relative(REPO, OUT)}/results.json`);
 }

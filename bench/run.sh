@@ -3,8 +3,8 @@
 #
 # janus-multistream vs stock janus.plugin.streaming: same 9 cameras, same
 # run, same page code, headless Debian Chromium; prints the side-by-side
-# table and writes it into README.md (between <!-- bench:begin --> and
-# <!-- bench:end -->). Everything runs inside a private network namespace
+# table and writes it into bench/README.md, its headline rows into README.md
+# (between <!-- bench:begin --> and <!-- bench:end -->). Everything runs inside a private network namespace
 # (tests/lib/netns.sh); every process is started and stopped by PID. Bounded:
 # the whole run is killed after 590 s (it normally takes ~7-8 minutes).
 #

@@ -1,4 +1,5 @@
-// bench/lib/report.mjs: figures -> the side-by-side table (stdout + README).
+// bench/lib/report.mjs: figures -> the side-by-side table (stdout,
+// bench/README.md) and its headline rows (README.md).
 import fs from 'node:fs';
 
 const fin = (a) => a.filter((x) => x !== null && x !== undefined && !Number.isNaN(x));
@@ -121,18 +122,22 @@ export function renderReport(res) {
   const cpuO = O.steady.janus.pct, cpuS = S.steady.janus.pct;
   const perO = cpuO / O.steady.streams, perS = cpuS / S.steady.streams;
   const netO = (cpuO - O.janusIdle.pct) / O.steady.streams, netS = (cpuS - S.janusIdle.pct) / S.steady.streams;
-  const rows = [];
-  const row = (m, a, b, r = '') => rows.push(`| ${m} | ${a} | ${b} | ${r} |`);
+  const rows = [], headRows = [];
+  // head: the row is also one of the README's headline rows
+  const row = (m, a, b, r = '', head = false) => {
+    rows.push(`| ${m} | ${a} | ${b} | ${r} |`);
+    if (head) headRows.push(rows[rows.length - 1]);
+  };
   row('all 9 cameras showing, from page start: min / p50 / max (ms)', `${ms(pct(lo, 0))} / **${ms(pct(lo, 0.5))}** / ${ms(pct(lo, 1))} (n=${nlo}${lo.length < nlo ? `, ${nlo - lo.length} never` : ''}, 1 PC)`,
-    `${ms(pct(ls, 0))} / **${ms(pct(ls, 0.5))}** / ${ms(pct(ls, 1))} (n=${nls}${ls.length < nls ? `, ${nls - ls.length} never` : ''}, 9 PCs)`, ratio(pct(ls, 0.5), pct(lo, 0.5)));
-  row('single switch -> new camera presented: min / p50 / p95 / max (ms)', `${dist(so.single.lat)} (n=${so.single.n})`, `${dist(ss.single.lat)} (n=${ss.single.n})`, `p50 ${ratio(pct(ss.single.lat, 0.5), pct(so.single.lat, 0.5))}`);
+    `${ms(pct(ls, 0))} / **${ms(pct(ls, 0.5))}** / ${ms(pct(ls, 1))} (n=${nls}${ls.length < nls ? `, ${nls - ls.length} never` : ''}, 9 PCs)`, ratio(pct(ls, 0.5), pct(lo, 0.5)), true);
+  row('single switch -> new camera presented: min / p50 / p95 / max (ms)', `${dist(so.single.lat)} (n=${so.single.n})`, `${dist(ss.single.lat)} (n=${ss.single.n})`, `p50 ${ratio(pct(ss.single.lat, 0.5), pct(so.single.lat, 0.5))}`, true);
   row('  same, new camera\'s GOP phase < 1 s / >= 1 s: p50 (ms)', `${ms(pct(po.early, 0.5))} / ${ms(pct(po.late, 0.5))} (n=${po.early.length}/${po.late.length})`, `${ms(pct(pS.early, 0.5))} / ${ms(pct(pS.late, 0.5))} (n=${pS.early.length}/${pS.late.length})`);
-  row('page change, 9 slots at once -> all 9 new: min / p50 / p95 / max (ms)', `${dist(so.page.lat)} (n=${so.page.n})`, `${dist(ss.page.lat)} (n=${ss.page.n})`, `p50 ${ratio(pct(ss.page.lat, 0.5), pct(so.page.lat, 0.5))}`);
+  row('page change, 9 slots at once -> all 9 new: min / p50 / p95 / max (ms)', `${dist(so.page.lat)} (n=${so.page.n})`, `${dist(ss.page.lat)} (n=${ss.page.n})`, `p50 ${ratio(pct(ss.page.lat, 0.5), pct(so.page.lat, 0.5))}`, true);
   row('switches not showing the new camera within 3 s (slot-switches)', `${so.all.timeouts}`, `${ss.all.timeouts}`);
   row('request -> plugin\'s reply (active / switched) p50 (ms)', ms(pct(so.all.ack, 0.5)), ms(pct(ss.all.ack, 0.5)));
   row('frames presented of neither camera (switches affected)', `${so.all.neither} (${so.all.neitherSwitches}/${so.total})`, `${ss.all.neither} (${ss.all.neitherSwitches}/${ss.total})`);
   row('old camera presented again after the new one', `${so.all.oldAfter}`, `${ss.all.oldAfter}`);
-  row('freezes, getStats freezeCount (switches affected; frozen s)', `${so.all.freezes} (${so.all.freezeSwitches}/${so.total}; ${f1(so.all.freezeS)} s)`, `${ss.all.freezes} (${ss.all.freezeSwitches}/${ss.total}; ${f1(ss.all.freezeS)} s)`);
+  row('freezes, getStats freezeCount (switches affected; frozen s)', `${so.all.freezes} (${so.all.freezeSwitches}/${so.total}; ${f1(so.all.freezeS)} s)`, `${ss.all.freezes} (${ss.all.freezeSwitches}/${ss.total}; ${f1(ss.all.freezeS)} s)`, '', true);
   row('dropped frames, framesDropped', `${so.all.drops}`, `${ss.all.drops}`);
   row('PLI / NACK sent, packets lost (whole switch runs)', `${so.all.pli} / ${so.all.nack} / ${so.all.lost}`, `${ss.all.pli} / ${ss.all.nack} / ${ss.all.lost}`);
   const q2 = (x, k) => `${f1(x[k][0])} -> ${f1(x[k][1])}`;
@@ -155,7 +160,7 @@ export function renderReport(res) {
     return out.length > 5 ? `${out.length} slot-switches, e.g. ${out.slice(0, 3).join(', ')}` : out.join(', ');
   };
   row('slot-switches with drops: dropped@new camera\'s GOP phase/replayed frames/keyframes decoded', dropAt(O), dropAt(S));
-  row('bitstream: corrupt frames after switches (switches affected)', `**${bo.corrupt}** (${bo.corruptSwitches}/${bo.switches})`, `**${bsS.corrupt}** (${bsS.corruptSwitches}/${bsS.switches})`);
+  row('bitstream: corrupt frames after switches (switches affected)', `**${bo.corrupt}** (${bo.corruptSwitches}/${bo.switches})`, `**${bsS.corrupt}** (${bsS.corruptSwitches}/${bsS.switches})`, '', true);
   const kinds = (k) => Object.entries(k).map(([a, b]) => `${a} ${b}`).join(', ') || 'none';
   row('bitstream: rule breaks after switches', kinds(bo.kinds), kinds(bsS.kinds));
   row('bitstream: new camera starts on its keyframe', `${bo.firstNewIdr}/${bo.switches}`, `${bsS.firstNewIdr}/${bsS.switches}`);
@@ -167,7 +172,7 @@ export function renderReport(res) {
   row('new camera\'s GOP phase at the switches: min / p50 / max (ms)', `${ms(pct(bo.phase, 0))} / ${ms(pct(bo.phase, 0.5))} / ${ms(pct(bo.phase, 1))}`, `${ms(pct(bsS.phase, 0))} / ${ms(pct(bsS.phase, 0.5))} / ${ms(pct(bsS.phase, 1))}`);
   row('Janus CPU, 9 cameras ingested, no viewer (% of a core)', f2(O.janusIdle.pct), f2(S.janusIdle.pct));
   row('Janus CPU, 9-camera wall in 1 browser (% of a core)', f2(cpuO), f2(cpuS), ratio(cpuS, cpuO));
-  row('Janus CPU per relayed stream: total / net of ingest (% of a core)', `**${f2(perO)}** / ${f2(netO)}`, `**${f2(perS)}** / ${f2(netS)}`, ratio(perS, perO));
+  row('Janus CPU per relayed stream: total / net of ingest (% of a core)', `**${f2(perO)}** / ${f2(netO)}`, `**${f2(perS)}** / ${f2(netS)}`, ratio(perS, perO), true);
   row('Chromium CPU, 9-camera wall (% of a core, all processes)', `${f1(O.steady.chromium.pct)} (1 PC)`, `${f1(S.steady.chromium.pct)} (9 PCs)`, ratio(S.steady.chromium.pct, O.steady.chromium.pct));
   row('Chromium memory, 9-camera wall: PSS / RSS sum (MB)', `${(O.steady.chromiumMem.pssKb / 1024).toFixed(0)} / ${(O.steady.chromiumMem.rssKb / 1024).toFixed(0)}`, `${(S.steady.chromiumMem.pssKb / 1024).toFixed(0)} / ${(S.steady.chromiumMem.rssKb / 1024).toFixed(0)}`, ratio(S.steady.chromiumMem.pssKb, O.steady.chromiumMem.pssKb));
 
@@ -208,13 +213,15 @@ export function renderReport(res) {
     'Janus CPU from /proc/<pid>/stat utime+stime over 10 s with the browser wall only (9 relayed streams); Chromium CPU and memory summed over every Chromium process in the same window.',
   ];
   const markdown = `${head}\n\n${table}\n\n${hdTable}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`;
-  return { text: markdown, markdown };
+  const headline = `Measured ${res.started.slice(0, 10)} on ${m.nproc} x ${m.model}, plugin at git ${res.plugin}; 9 cameras 320x240@15 fps, GOP 2 s, both plugins in one run (full table and method: [bench/README.md](bench/README.md)).\n\n`
+    + ['| measure | janus-multistream (ours) | stock janus.plugin.streaming | stock / ours |', '|---|---|---|---|', ...headRows].join('\n') + '\n';
+  return { text: markdown, markdown, headline };
 }
 
 export function writeReadme(file, markdown) {
   const txt = fs.readFileSync(file, 'utf8');
   const a = '<!-- bench:begin -->', b = '<!-- bench:end -->';
   const i = txt.indexOf(a), j = txt.indexOf(b);
-  if (i < 0 || j < i) throw new Error('README.md has no <!-- bench:begin --> / <!-- bench:end --> markers');
+  if (i < 0 || j < i) throw new Error(`${file} has no <!-- bench:begin --> / <!-- bench:end --> markers`);
   fs.writeFileSync(file, `${txt.slice(0, i + a.length)}\n${markdown}${txt.slice(j)}`);
 }
