@@ -260,8 +260,8 @@ static int ms_init(janus_callbacks *callback, const char *config_path)
 		/* Protection first: what derives from this stream stays protected
 		 * by it even were the registry to refuse it */
 		ms_config_protect(st->name, st->secret, st->pin);
-		if(ms_sources_add(st->name, st->spec, st->preload, err, sizeof(err)))
-			st->spec = NULL;	/* the registry owns it now */
+		if(ms_sources_add(st->name, st->url, st->preload, err, sizeof(err)))
+			st->url = NULL;	/* the registry owns it now */
 		else
 			JANUS_LOG(LOG_ERR, MS_TAG "%s: stream '%s' skipped: %s\n", st->file, st->name, err);
 	}

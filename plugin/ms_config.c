@@ -76,10 +76,10 @@ ms_validated *ms_config_load(const char *config_path)
 		JANUS_LOG(LOG_ERR, MS_TAG "%s\n", (char *)g_ptr_array_index(v->problems, i));
 	for(guint i = 0; i < v->streams->len; i++) {
 		const ms_stream_def *st = g_ptr_array_index(v->streams, i);
-		const ms_spec *spec = st->spec;
-		char *shown = spec->url ? ms_spec_redact(spec->url) : NULL;
-		JANUS_LOG(LOG_INFO, MS_TAG "Stream '%s': %s %s%s%s\n", st->name, ms_source_kind_name(spec->kind),
-			shown ? shown : (spec->parent ? spec->parent : spec->host), st->preload ? " (preload)" : "",
+		const ms_source_url *url = st->url;
+		char *shown = url->text ? ms_source_url_redact(url->text) : NULL;
+		JANUS_LOG(LOG_INFO, MS_TAG "Stream '%s': %s %s%s%s\n", st->name, ms_source_kind_name(url->kind),
+			shown ? shown : (url->parent ? url->parent : url->host), st->preload ? " (preload)" : "",
 			(st->secret || st->pin) ? " (protected)" : "");
 		g_free(shown);
 	}

@@ -1,6 +1,7 @@
 /* ms_slot.h: the slot status state machine (pure, no Janus).
  *
- * Statuses are the spec's; events are what the session observes.
+ * Statuses are the protocol's (docs/protocol.md §8); events are what the
+ * session observes.
  * The machine is data: a transition table in ms_slot.c. */
 #ifndef MS_SLOT_H
 #define MS_SLOT_H

@@ -12,7 +12,7 @@
 
 struct ms_source {
 	char *name;
-	ms_spec *spec;
+	ms_source_url *url;
 	char *parent;			/* variant: "camera1" of "camera1-360p" */
 	char *quality;			/* variant: "360p" */
 	gboolean preload;
@@ -74,7 +74,7 @@ static void source_free(gpointer data)
 	ms_gop_free(src->gop);
 	g_ptr_array_free(src->consumers, TRUE);
 	g_mutex_clear(&src->mutex);
-	ms_spec_free(src->spec);
+	ms_source_url_free(src->url);
 	g_free(src->parent);
 	g_free(src->quality);
 	g_free(src->name);
@@ -110,11 +110,11 @@ void ms_sources_destroy(void)
 	ms_proc_cleanup();
 }
 
-gboolean ms_sources_add(const char *name, ms_spec *spec, gboolean preload, char *err, gsize errlen)
+gboolean ms_sources_add(const char *name, ms_source_url *url, gboolean preload, char *err, gsize errlen)
 {
-	const ms_source_driver *drv = driver_for(spec->kind);
+	const ms_source_driver *drv = driver_for(url->kind);
 	if(drv == NULL) {
-		g_snprintf(err, errlen, "%s sources are not supported yet", ms_source_kind_name(spec->kind));
+		g_snprintf(err, errlen, "%s sources are not supported yet", ms_source_kind_name(url->kind));
 		return FALSE;
 	}
 	if(g_hash_table_lookup(sources, name) != NULL) {
@@ -123,7 +123,7 @@ gboolean ms_sources_add(const char *name, ms_spec *spec, gboolean preload, char 
 	}
 	ms_source *src = g_new0(ms_source, 1);
 	src->name = g_strdup(name);
-	src->spec = spec;
+	src->url = url;
 	src->preload = preload;
 	src->driver = drv;
 	src->codec = &ms_codec_h264;
@@ -195,11 +195,11 @@ void ms_sources_start(void)
 	for(guint i = 0; i < order->len; i++) {
 		ms_source *src = g_ptr_array_index(order, i);
 		char *parent = NULL, *quality = NULL;
-		if(src->spec->kind == MS_SOURCE_FFMPEG) {
-			src->parent = g_strdup(src->spec->parent);
-			if(ms_spec_split_variant(src->name, &parent, &quality) && strcmp(parent, src->parent) == 0)
+		if(src->url->kind == MS_SOURCE_FFMPEG) {
+			src->parent = g_strdup(src->url->parent);
+			if(ms_stream_split_variant(src->name, &parent, &quality) && strcmp(parent, src->parent) == 0)
 				src->quality = g_strdup(quality);
-		} else if(ms_spec_split_variant(src->name, &parent, &quality) && g_hash_table_contains(sources, parent)) {
+		} else if(ms_stream_split_variant(src->name, &parent, &quality) && g_hash_table_contains(sources, parent)) {
 			src->parent = g_strdup(parent);
 			src->quality = g_strdup(quality);
 		}
@@ -235,9 +235,9 @@ const ms_codec *ms_source_codec(const ms_source *src)
 	return src->codec;
 }
 
-const ms_spec *ms_source_spec(const ms_source *src)
+const ms_source_url *ms_source_get_url(const ms_source *src)
 {
-	return src->spec;
+	return src->url;
 }
 
 void *ms_source_driver_data(ms_source *src)
@@ -274,7 +274,7 @@ json_t *ms_sources_list(void)
 		ms_source *src = g_ptr_array_index(order, i);
 		g_mutex_lock(&src->mutex);
 		json_array_append_new(list, ms_msg_stream_entry(src->name,
-			ms_source_kind_name(src->spec->kind), src->parent, src->quality,
+			ms_source_kind_name(src->url->kind), src->parent, src->quality,
 			ms_source_state_name(src->state), src->consumers->len));
 		g_mutex_unlock(&src->mutex);
 	}
@@ -291,7 +291,7 @@ json_t *ms_sources_status(void)
 		g_mutex_lock(&src->mutex);
 		json_t *e = json_object();
 		json_object_set_new(e, "name", json_string(src->name));
-		json_object_set_new(e, "kind", json_string(ms_source_kind_name(src->spec->kind)));
+		json_object_set_new(e, "kind", json_string(ms_source_kind_name(src->url->kind)));
 		json_object_set_new(e, "state", json_string(ms_source_state_name(src->state)));
 		json_object_set_new(e, "consumers", json_integer(src->consumers->len));
 		/* A source being stopped is reported stopped: its child may already
@@ -462,6 +462,18 @@ void ms_source_deliver(ms_source *src, const guint8 *data, gsize len)
 		c->ops->rtp(c, src, &pkt, now);
 	}
 	g_mutex_unlock(&src->mutex);
+}
+
+GThread *ms_source_thread(ms_source *src, const char *prefix, int port, GThreadFunc fn, gpointer data)
+{
+	GError *err = NULL;
+	char *name = g_strdup_printf("%s-%d", prefix, port);
+	GThread *t = g_thread_try_new(name, fn, data, &err);
+	g_free(name);
+	if(t == NULL)
+		JANUS_LOG(LOG_ERR, MS_TAG "Stream %s: no thread: %s\n", src->name, err ? err->message : "?");
+	g_clear_error(&err);
+	return t;
 }
 
 void ms_source_driver_failed(ms_source *src)

@@ -12,7 +12,7 @@
 #include <glib.h>
 #include <jansson.h>
 #include <sys/socket.h>
-#include "ms_spec.h"
+#include "ms_source_url.h"
 #include "ms_gop.h"
 #include "ms_packet.h"
 
@@ -71,8 +71,8 @@ typedef struct ms_source_driver {
 /* Registry (plugin lifetime). */
 void ms_sources_init(void);
 void ms_sources_destroy(void);
-/* Add a configured stream; FALSE (with err) when the spec is unusable. */
-gboolean ms_sources_add(const char *name, ms_spec *spec, gboolean preload, char *err, gsize errlen);
+/* Add a configured stream; FALSE (with err) when its source URL is unusable. */
+gboolean ms_sources_add(const char *name, ms_source_url *url, gboolean preload, char *err, gsize errlen);
 /* After all streams are added: resolve variants' parents, start always-on
  * and preloaded sources. */
 void ms_sources_start(void);
@@ -136,10 +136,13 @@ gboolean ms_source_receive(ms_source *src, int fd, const struct sockaddr_storage
  * part failed (its process exited); the housekeeping tick stops it, reports
  * the source offline and restarts it with backoff. */
 void ms_source_driver_failed(ms_source *src);
-/* For drivers: private data and spec. */
+/* For drivers: a receive thread named prefix-port (NULL, logged, when it
+ * cannot be started). */
+GThread *ms_source_thread(ms_source *src, const char *prefix, int port, GThreadFunc fn, gpointer data);
+/* For drivers: private data and the source URL. */
 void *ms_source_driver_data(ms_source *src);
 void ms_source_set_driver_data(ms_source *src, void *data);
-const ms_spec *ms_source_spec(const ms_source *src);
+const ms_source_url *ms_source_get_url(const ms_source *src);
 /* The codec the source sends (ms_codec.h). */
 const ms_codec *ms_source_codec(const ms_source *src);
 

@@ -392,16 +392,8 @@ static ff_source *ff_new(ms_source *src)
 
 static gboolean start_thread(ff_source *f)
 {
-	GError *err = NULL;
-	char *tname = g_strdup_printf("ms-ff-%d", f->port);
-	f->thread = g_thread_try_new(tname, listen_thread, f, &err);
-	g_free(tname);
-	if(f->thread == NULL) {
-		JANUS_LOG(LOG_ERR, MS_TAG "Stream %s: no thread: %s\n", ms_source_name(f->src), err ? err->message : "?");
-		g_clear_error(&err);
-		return FALSE;
-	}
-	return TRUE;
+	f->thread = ms_source_thread(f->src, "ms-ff", f->port, listen_thread, f);
+	return f->thread != NULL;
 }
 
 /* Stop what started; the source mutex is released (ms_source.c). */
@@ -427,13 +419,13 @@ static void ff_stop(ms_source *src)
 
 static gboolean rtsp_start(ms_source *src)
 {
-	const ms_spec *spec = ms_source_spec(src);
+	const ms_source_url *url = ms_source_get_url(src);
 	ff_source *f = ff_new(src);
 	if(f == NULL)
 		return FALSE;
 	GPtrArray *args = base_args();
 	add(args, "-rtsp_transport");
-	add(args, spec->rtsp_udp ? "udp" : "tcp");
+	add(args, url->rtsp_udp ? "udp" : "tcp");
 	add(args, "-timeout");			/* socket I/O timeout (us): a dead camera ends ffmpeg */
 	add(args, "5000000");
 	/* Start fast: the camera's SDP has what stream copy needs, and the frame
@@ -444,7 +436,7 @@ static gboolean rtsp_start(ms_source *src)
 	add(args, "-fpsprobesize");
 	add(args, "0");
 	add(args, "-i");
-	add(args, spec->url);
+	add(args, url->text);
 	add(args, "-map");
 	add(args, "0:v:0");
 	add(args, "-an");
@@ -455,7 +447,7 @@ static gboolean rtsp_start(ms_source *src)
 	add(args, "-bsf:v");			/* SPS/PPS (from the camera's SDP) before every keyframe */
 	add(args, "dump_extra");
 	add_output(args, f->port);
-	f->proc = spawn(f, args, spec->url);
+	f->proc = spawn(f, args, url->text);
 	g_ptr_array_free(args, TRUE);
 	if(f->proc == NULL || !start_thread(f)) {
 		ms_proc_stop(f->proc);
@@ -515,47 +507,47 @@ static char *write_sdp(const char *name, int port)
 
 /* The transcode: scale/fps/bitrate as configured, constrained baseline,
  * no B-frames, SPS/PPS before every IDR, keyframe every gop seconds. */
-static void add_encoder(GPtrArray *args, const ms_spec *spec)
+static void add_encoder(GPtrArray *args, const ms_source_url *url)
 {
 	GString *vf = g_string_new(NULL);
-	if(spec->width > 0 || spec->height > 0)
-		g_string_append_printf(vf, "scale=%d:%d", spec->width > 0 ? spec->width : -2,
-			spec->height > 0 ? spec->height : -2);
-	if(spec->fps > 0)
-		g_string_append_printf(vf, "%sfps=%d", vf->len ? "," : "", spec->fps);
+	if(url->width > 0 || url->height > 0)
+		g_string_append_printf(vf, "scale=%d:%d", url->width > 0 ? url->width : -2,
+			url->height > 0 ? url->height : -2);
+	if(url->fps > 0)
+		g_string_append_printf(vf, "%sfps=%d", vf->len ? "," : "", url->fps);
 	if(vf->len > 0) {
 		add(args, "-vf");
 		add(args, vf->str);
 	}
 	g_string_free(vf, TRUE);
-	double gop = spec->gop_s > 0 ? spec->gop_s : 1.0;
+	double gop = url->gop_s > 0 ? url->gop_s : 1.0;
 	const char *enc[] = { "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
 		"-profile:v", "baseline", "-pix_fmt", "yuv420p", "-bf", "0", "-sc_threshold", "0",
 		"-x264-params", "repeat-headers=1" };
 	for(guint i = 0; i < G_N_ELEMENTS(enc); i++)
 		add(args, enc[i]);
-	int keyint = spec->fps > 0 ? MAX(1, (int)(spec->fps * gop + 0.5)) : MAX(1, (int)(30 * gop + 0.5));
+	int keyint = url->fps > 0 ? MAX(1, (int)(url->fps * gop + 0.5)) : MAX(1, (int)(30 * gop + 0.5));
 	add(args, "-g");
 	g_ptr_array_add(args, g_strdup_printf("%d", keyint));
 	add(args, "-keyint_min");
 	g_ptr_array_add(args, g_strdup_printf("%d", keyint));
-	if(spec->fps <= 0) {
+	if(url->fps <= 0) {
 		/* Input rate unknown: keyframes by time */
 		char num[G_ASCII_DTOSTR_BUF_SIZE];
 		add(args, "-force_key_frames");
 		g_ptr_array_add(args, g_strdup_printf("expr:gte(t,n_forced*%s)", g_ascii_dtostr(num, sizeof(num), gop)));
 	}
-	if(spec->bitrate_kbps > 0) {
+	if(url->bitrate_kbps > 0) {
 		add(args, "-b:v");
-		g_ptr_array_add(args, g_strdup_printf("%dk", spec->bitrate_kbps));
+		g_ptr_array_add(args, g_strdup_printf("%dk", url->bitrate_kbps));
 		add(args, "-maxrate");
-		g_ptr_array_add(args, g_strdup_printf("%dk", spec->bitrate_kbps));
+		g_ptr_array_add(args, g_strdup_printf("%dk", url->bitrate_kbps));
 		add(args, "-bufsize");
-		g_ptr_array_add(args, g_strdup_printf("%dk", spec->bitrate_kbps));
+		g_ptr_array_add(args, g_strdup_printf("%dk", url->bitrate_kbps));
 	}
 }
 
-static gboolean variant_spawn(ff_source *f, const ms_spec *spec)
+static gboolean variant_spawn(ff_source *f, const ms_source_url *url)
 {
 	f->in_port = reserve_port();
 	f->fwd_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -578,7 +570,7 @@ static gboolean variant_spawn(ff_source *f, const ms_spec *spec)
 	const char *sel[] = { "-map", "0:v:0", "-an", "-sn", "-dn" };
 	for(guint i = 0; i < G_N_ELEMENTS(sel); i++)
 		add(args, sel[i]);
-	add_encoder(args, spec);
+	add_encoder(args, url);
 	add_output(args, f->port);
 	f->proc = spawn(f, args, NULL);
 	g_ptr_array_free(args, TRUE);
@@ -588,15 +580,15 @@ static gboolean variant_spawn(ff_source *f, const ms_spec *spec)
 /* Variant mutex held; takes the parent's (child before parent). */
 static gboolean variant_start(ms_source *src)
 {
-	const ms_spec *spec = ms_source_spec(src);
-	ms_source *parent = ms_sources_lookup(spec->parent);
+	const ms_source_url *url = ms_source_get_url(src);
+	ms_source *parent = ms_sources_lookup(url->parent);
 	if(parent == NULL || parent == src)
 		return FALSE;
 	ff_source *f = ff_new(src);
 	if(f == NULL)
 		return FALSE;
 	f->out_ssrc = g_random_int();
-	if(!variant_spawn(f, spec)) {
+	if(!variant_spawn(f, url)) {
 		ms_proc_stop(f->proc);
 		ff_free(f);
 		return FALSE;

@@ -62,35 +62,30 @@ static gpointer rtp_thread(gpointer data)
 
 static gboolean rtp_start(ms_source *src)
 {
-	const ms_spec *spec = ms_source_spec(src);
-	int fd = bind_udp(spec->host, spec->port);
+	const ms_source_url *url = ms_source_get_url(src);
+	int fd = bind_udp(url->host, url->port);
 	if(fd < 0) {
 		JANUS_LOG(LOG_ERR, MS_TAG "Stream %s: can't bind %s:%d: %s\n", ms_source_name(src),
-			spec->host, spec->port, g_strerror(errno));
+			url->host, url->port, g_strerror(errno));
 		return FALSE;
 	}
 	rtp_listener *l = g_new0(rtp_listener, 1);
 	l->src = src;
 	l->fd = fd;
-	if(spec->from_host != NULL) {
+	if(url->from_host != NULL) {
 		struct sockaddr_in *v4 = (struct sockaddr_in *)&l->only;
 		struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&l->only;
-		if(inet_pton(AF_INET, spec->from_host, &v4->sin_addr) == 1) {
+		if(inet_pton(AF_INET, url->from_host, &v4->sin_addr) == 1) {
 			v4->sin_family = AF_INET;
-			v4->sin_port = htons((guint16)spec->from_port);
-		} else if(inet_pton(AF_INET6, spec->from_host, &v6->sin6_addr) == 1) {
+			v4->sin_port = htons((guint16)url->from_port);
+		} else if(inet_pton(AF_INET6, url->from_host, &v6->sin6_addr) == 1) {
 			v6->sin6_family = AF_INET6;
-			v6->sin6_port = htons((guint16)spec->from_port);
+			v6->sin6_port = htons((guint16)url->from_port);
 		}
 		l->filtered = TRUE;
 	}
-	char *tname = g_strdup_printf("ms-rtp-%d", spec->port);
-	GError *err = NULL;
-	l->thread = g_thread_try_new(tname, rtp_thread, l, &err);
-	g_free(tname);
+	l->thread = ms_source_thread(src, "ms-rtp", url->port, rtp_thread, l);
 	if(l->thread == NULL) {
-		JANUS_LOG(LOG_ERR, MS_TAG "Stream %s: no thread: %s\n", ms_source_name(src), err ? err->message : "?");
-		g_clear_error(&err);
 		close(fd);
 		g_free(l);
 		return FALSE;

@@ -184,7 +184,7 @@ static void read_general(ms_validated *v, const char *label, const janus_config_
 static void stream_free(gpointer data)
 {
 	ms_stream_def *st = data;
-	ms_spec_free(st->spec);
+	ms_source_url_free(st->url);
 	g_free(st->name);
 	g_free(st->file);
 	g_free(st->secret);
@@ -237,8 +237,8 @@ static ms_stream_def *read_stream(ms_validated *v, const char *label, const janu
 		why = read_group(c, st, &source);
 	char err[160] = "";
 	if(why == NULL && source != NULL) {
-		st->spec = ms_spec_parse(source, err, sizeof(err));
-		why = st->spec ? NULL : err;
+		st->url = ms_source_url_parse(source, err, sizeof(err));
+		why = st->url ? NULL : err;
 	} else if(why == NULL) {
 		why = "needs a source string (name = \"...\" or name: { source = \"...\" })";
 	}
@@ -288,12 +288,12 @@ static gboolean drop_qualities(state *s)
 	for(guint i = 0; i < s->v->streams->len;) {
 		ms_stream_def *st = g_ptr_array_index(s->v->streams, i);
 		char *parent = NULL, *quality = NULL;
-		if(ms_spec_split_variant(st->name, &parent, &quality)) {
+		if(ms_stream_split_variant(st->name, &parent, &quality)) {
 			if(g_hash_table_contains(s->skipped, parent)) {
 				problem(s->v, st->file, "stream '%s' skipped: stream '%s' it is a quality of was skipped",
 					st->name, parent);
 				st = NULL;
-			} else if(s->unread != NULL && st->spec->kind != MS_SOURCE_FFMPEG &&
+			} else if(s->unread != NULL && st->url->kind != MS_SOURCE_FFMPEG &&
 					!g_hash_table_contains(s->seen, parent)) {
 				problem(s->v, st->file, "stream '%s' skipped: it may be a quality of a stream '%s' in %s, "
 					"which could not be read", st->name, parent, s->unread);
@@ -329,8 +329,8 @@ static gboolean drop_variants(state *s)
 		const ms_stream_def *cur = st;
 		guint hops = 0;
 		const char *why = NULL;
-		while(cur->spec->kind == MS_SOURCE_FFMPEG && why == NULL) {
-			const ms_stream_def *parent = g_hash_table_lookup(by_name, cur->spec->parent);
+		while(cur->url->kind == MS_SOURCE_FFMPEG && why == NULL) {
+			const ms_stream_def *parent = g_hash_table_lookup(by_name, cur->url->parent);
 			if(parent == NULL)
 				why = cur == st ? "its parent stream is not configured" : "a variant up its chain has no parent";
 			else if(parent == st || ++hops > streams->len)
@@ -340,7 +340,7 @@ static gboolean drop_variants(state *s)
 		}
 		if(why == NULL)
 			continue;
-		problem(s->v, st->file, "stream '%s' skipped: %s (ffmpeg:%s)", st->name, why, st->spec->parent);
+		problem(s->v, st->file, "stream '%s' skipped: %s (ffmpeg:%s)", st->name, why, st->url->parent);
 		g_hash_table_add(bad, st);	/* removed below, after every check saw it */
 	}
 	guint before = streams->len;

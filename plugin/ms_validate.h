@@ -19,7 +19,7 @@
 
 #include <glib.h>
 #include "config.h"	/* Janus's janus_config trees (types only) */
-#include "ms_spec.h"
+#include "ms_source_url.h"
 
 /* The general section. */
 typedef struct ms_settings {
@@ -46,7 +46,7 @@ typedef struct ms_settings {
 typedef struct ms_stream_def {
 	char *name;
 	char *file;		/* label of the file it came from */
-	ms_spec *spec;		/* parsed source */
+	ms_source_url *url;		/* parsed source */
 	gboolean preload;
 	char *secret;		/* access control, or NULL */
 	char *pin;

@@ -194,7 +194,7 @@ static void test_good(void)
 	const ms_stream_def *st = g_ptr_array_index(v->streams, 1);
 	g_assert_cmpstr(st->name, ==, "camera1-360p");
 	g_assert_cmpstr(st->file, ==, "main.jcfg");
-	g_assert_cmpint(st->spec->kind, ==, MS_SOURCE_FFMPEG);
+	g_assert_cmpint(st->url->kind, ==, MS_SOURCE_FFMPEG);
 	st = stream(v, "lobby");
 	g_assert_true(st->preload);
 	g_assert_cmpstr(st->secret, ==, "s3");
@@ -259,7 +259,7 @@ static void test_duplicates(void)
 	ms_validated *v = read_text("streams: {\n\tDup = \"rtp://127.0.0.1:5004\"\n\tdup = \"rtp://127.0.0.1:5006\"\n}\n");
 	g_assert_cmpuint(v->streams->len, ==, 1);
 	g_assert_cmpstr(stream(v, "dup")->name, ==, "dup");
-	g_assert_cmpint(stream(v, "dup")->spec->port, ==, 5006);
+	g_assert_cmpint(stream(v, "dup")->url->port, ==, 5006);
 	ms_validated_free(v);
 }
 
@@ -454,7 +454,7 @@ static void test_folder(void)
 	g_assert_cmpuint(v->streams->len, ==, G_N_ELEMENTS(want));
 	for(guint i = 0; i < G_N_ELEMENTS(want); i++)
 		g_assert_cmpstr(((ms_stream_def *)g_ptr_array_index(v->streams, i))->name, ==, want[i]);
-	g_assert_cmpint(stream(v, "camera1")->spec->port, ==, 5004);
+	g_assert_cmpint(stream(v, "camera1")->url->port, ==, 5004);
 	g_assert_cmpstr(stream(v, "camera2")->file, ==, "d/a.jcfg");
 	ms_validated_free(v);
 

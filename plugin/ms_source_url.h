@@ -1,4 +1,4 @@
-/* ms_spec.h: source strings of the streams config (pure).
+/* ms_source_url.h: source strings of the streams config (pure).
  *
  * Source syntax (go2rtc's; docs/sources.md):
  *   rtp://HOST:PORT[#from=ADDR[:PORT]]       RTP pushed to us (we listen; with
@@ -7,8 +7,8 @@
  *   ffmpeg:PARENT#video=h264#height=H[#width=W][#fps=F][#bitrate=K][#gop=S]
  *                                            a transcode of another stream
  * Variant names: "camera1-360p" is parent "camera1", quality "360p". */
-#ifndef MS_SPEC_H
-#define MS_SPEC_H
+#ifndef MS_SOURCE_URL_H
+#define MS_SOURCE_URL_H
 
 #include <glib.h>
 
@@ -18,9 +18,9 @@ typedef enum ms_source_kind {
 	MS_SOURCE_FFMPEG,
 } ms_source_kind;
 
-typedef struct ms_spec {
+typedef struct ms_source_url {
 	ms_source_kind kind;
-	char *url;		/* rtsp: the URL as configured (may hold credentials) */
+	char *text;		/* rtsp: the URL as configured (may hold credentials) */
 	char *host;		/* rtp: address to bind; rtsp: camera host */
 	int port;		/* rtp: port to bind */
 	char *from_host;	/* rtp: the only sender accepted (numeric), or NULL */
@@ -32,16 +32,16 @@ typedef struct ms_spec {
 	int bitrate_kbps;	/* ffmpeg: 0 = encoder default */
 	double gop_s;		/* ffmpeg: keyframe interval in seconds (default 1) */
 	gboolean rtsp_udp;	/* rtsp: #transport=udp (default TCP interleaved) */
-} ms_spec;
+} ms_source_url;
 
 /* Parse a source string; NULL with err filled on failure. */
-ms_spec *ms_spec_parse(const char *source, char *err, gsize errlen);
-void ms_spec_free(ms_spec *spec);
+ms_source_url *ms_source_url_parse(const char *source, char *err, gsize errlen);
+void ms_source_url_free(ms_source_url *url);
 const char *ms_source_kind_name(ms_source_kind kind);
 /* A copy of a URL with any password replaced by "***" (for logs/events). */
-char *ms_spec_redact(const char *url);
+char *ms_source_url_redact(const char *url);
 /* Split "camera1-360p" at its last '-' into parent and quality; FALSE when
  * there is no '-' (or it is first/last). Callers check the parent exists. */
-gboolean ms_spec_split_variant(const char *name, char **parent, char **quality);
+gboolean ms_stream_split_variant(const char *name, char **parent, char **quality);
 
 #endif

@@ -1,9 +1,9 @@
-/* ms_spec.c: parse the source strings of the streams config (pure). */
+/* ms_source_url.c: parse the source strings of the streams config (pure). */
 #include <string.h>
 #include <stdlib.h>
 #include <errno.h>
 #include <arpa/inet.h>
-#include "ms_spec.h"
+#include "ms_source_url.h"
 
 static const char *kind_names[] = { "rtp", "rtsp", "ffmpeg" };
 
@@ -14,16 +14,16 @@ const char *ms_source_kind_name(ms_source_kind kind)
 	return kind_names[kind];
 }
 
-void ms_spec_free(ms_spec *spec)
+void ms_source_url_free(ms_source_url *url)
 {
-	if(spec == NULL)
+	if(url == NULL)
 		return;
-	g_free(spec->url);
-	g_free(spec->host);
-	g_free(spec->from_host);
-	g_free(spec->parent);
-	g_free(spec->codec);
-	g_free(spec);
+	g_free(url->text);
+	g_free(url->host);
+	g_free(url->from_host);
+	g_free(url->parent);
+	g_free(url->codec);
+	g_free(url);
 }
 
 /* Parse a decimal integer in [min, max]; FALSE on garbage or overflow. */
@@ -40,7 +40,7 @@ static gboolean parse_int(const char *s, int min, int max, int *out)
 	return TRUE;
 }
 
-static ms_spec *parse_rtp_address(const char *rest, char *err, gsize errlen);
+static ms_source_url *parse_rtp_address(const char *rest, char *err, gsize errlen);
 
 /* HOST:PORT or [IPv6]:PORT into host and port; with port_optional, a bare
  * address (IPv6 with or without brackets) gives port 0. */
@@ -72,15 +72,15 @@ static gboolean split_hostport(const char *s, gboolean port_optional, char **hos
 
 /* rtp:// options after '#': from=ADDR or from=ADDR:PORT (only that sender
  * is accepted). ADDR must be a numeric address. */
-static gboolean parse_rtp_options(ms_spec *spec, char *opts, char *err, gsize errlen)
+static gboolean parse_rtp_options(ms_source_url *url, char *opts, char *err, gsize errlen)
 {
 	char **parts = g_strsplit(opts, "#", -1);
 	gboolean ok = TRUE;
 	for(char **p = parts; ok && *p != NULL; p++) {
 		guint8 addr[16];
-		if(g_str_has_prefix(*p, "from=") && spec->from_host == NULL &&
-				split_hostport(*p + 5, TRUE, &spec->from_host, &spec->from_port) &&
-				(inet_pton(AF_INET, spec->from_host, addr) == 1 || inet_pton(AF_INET6, spec->from_host, addr) == 1))
+		if(g_str_has_prefix(*p, "from=") && url->from_host == NULL &&
+				split_hostport(*p + 5, TRUE, &url->from_host, &url->from_port) &&
+				(inet_pton(AF_INET, url->from_host, addr) == 1 || inet_pton(AF_INET6, url->from_host, addr) == 1))
 			continue;
 		g_snprintf(err, errlen, "bad rtp option '#%.40s' (#from=ADDR or #from=ADDR:PORT, numeric)", *p);
 		ok = FALSE;
@@ -89,58 +89,38 @@ static gboolean parse_rtp_options(ms_spec *spec, char *opts, char *err, gsize er
 	return ok;
 }
 
-static ms_spec *parse_rtp(const char *source, char *err, gsize errlen)
+static ms_source_url *parse_rtp(const char *source, char *err, gsize errlen)
 {
 	/* source: HOST:PORT[#from=ADDR[:PORT]] (IPv6 as [addr]:PORT) */
 	char *rest = g_strdup(source);
 	char *opts = strchr(rest, '#');
 	if(opts != NULL)
 		*opts++ = '\0';
-	ms_spec *spec = parse_rtp_address(rest, err, errlen);
-	if(spec != NULL && opts != NULL && !parse_rtp_options(spec, opts, err, errlen))
-		g_clear_pointer(&spec, ms_spec_free);
+	ms_source_url *url = parse_rtp_address(rest, err, errlen);
+	if(url != NULL && opts != NULL && !parse_rtp_options(url, opts, err, errlen))
+		g_clear_pointer(&url, ms_source_url_free);
 	g_free(rest);
-	return spec;
+	return url;
 }
 
-static ms_spec *parse_rtp_address(const char *rest, char *err, gsize errlen)
+static ms_source_url *parse_rtp_address(const char *rest, char *err, gsize errlen)
 {
 	/* rest: HOST:PORT (IPv6 as [addr]:PORT) */
-	const char *colon = strrchr(rest, ':');
-	if(colon == NULL || colon == rest) {
-		g_snprintf(err, errlen, "rtp source needs HOST:PORT");
-		return NULL;
-	}
-	int port = 0;
-	if(!parse_int(colon + 1, 1, 65535, &port)) {
-		g_snprintf(err, errlen, "rtp port must be 1..65535");
-		return NULL;
-	}
-	gsize hlen = (gsize)(colon - rest);
 	char *host = NULL;
-	if(rest[0] == '[') {
-		/* [IPv6]:PORT */
-		if(hlen < 3 || rest[hlen - 1] != ']') {
-			g_snprintf(err, errlen, "bad IPv6 host");
-			return NULL;
-		}
-		host = g_strndup(rest + 1, hlen - 2);
-	} else {
-		host = g_strndup(rest, hlen);
-	}
-	if(strchr(host, '/') != NULL) {
-		g_snprintf(err, errlen, "rtp source needs HOST:PORT");
+	int port = 0;
+	if(!split_hostport(rest, FALSE, &host, &port) || *host == '\0' || strchr(host, '/') != NULL) {
+		g_snprintf(err, errlen, "rtp source needs HOST:PORT (port 1..65535; IPv6 as [addr]:PORT)");
 		g_free(host);
 		return NULL;
 	}
-	ms_spec *spec = g_new0(ms_spec, 1);
-	spec->kind = MS_SOURCE_RTP;
-	spec->host = host;
-	spec->port = port;
-	return spec;
+	ms_source_url *url = g_new0(ms_source_url, 1);
+	url->kind = MS_SOURCE_RTP;
+	url->host = host;
+	url->port = port;
+	return url;
 }
 
-static ms_spec *parse_rtsp(const char *source, char *err, gsize errlen)
+static ms_source_url *parse_rtsp(const char *source, char *err, gsize errlen)
 {
 	/* rtsp://[user[:pass]@]host[:port]/path[#transport=udp] */
 	char *copy = g_strdup(source);
@@ -185,16 +165,16 @@ static ms_spec *parse_rtsp(const char *source, char *err, gsize errlen)
 		g_free(copy);
 		return NULL;
 	}
-	ms_spec *spec = g_new0(ms_spec, 1);
-	spec->kind = MS_SOURCE_RTSP;
-	spec->url = copy;
-	spec->host = host;
-	spec->rtsp_udp = udp;
-	return spec;
+	ms_source_url *url = g_new0(ms_source_url, 1);
+	url->kind = MS_SOURCE_RTSP;
+	url->text = copy;
+	url->host = host;
+	url->rtsp_udp = udp;
+	return url;
 }
 
 /* One "#key=value" option of an ffmpeg: source. */
-static gboolean ffmpeg_option(ms_spec *spec, const char *opt, char *err, gsize errlen)
+static gboolean ffmpeg_option(ms_source_url *url, const char *opt, char *err, gsize errlen)
 {
 	const char *eq = strchr(opt, '=');
 	if(eq == NULL) {
@@ -209,23 +189,23 @@ static gboolean ffmpeg_option(ms_spec *spec, const char *opt, char *err, gsize e
 			g_snprintf(err, errlen, "unsupported video codec '%s' (h264 only)", val);
 			ok = FALSE;
 		} else {
-			g_free(spec->codec);
-			spec->codec = g_strdup(val);
+			g_free(url->codec);
+			url->codec = g_strdup(val);
 		}
 	} else if(strcmp(key, "height") == 0) {
-		ok = parse_int(val, 16, 4320, &spec->height);
+		ok = parse_int(val, 16, 4320, &url->height);
 	} else if(strcmp(key, "width") == 0) {
-		ok = parse_int(val, 16, 7680, &spec->width);
+		ok = parse_int(val, 16, 7680, &url->width);
 	} else if(strcmp(key, "fps") == 0) {
-		ok = parse_int(val, 1, 120, &spec->fps);
+		ok = parse_int(val, 1, 120, &url->fps);
 	} else if(strcmp(key, "bitrate") == 0) {
-		ok = parse_int(val, 16, 100000, &spec->bitrate_kbps);
+		ok = parse_int(val, 16, 100000, &url->bitrate_kbps);
 	} else if(strcmp(key, "gop") == 0) {
 		char *end = NULL;
 		double g = g_ascii_strtod(val, &end);
 		ok = (end != val && *end == '\0' && g >= 0.1 && g <= 60.0);
 		if(ok)
-			spec->gop_s = g;
+			url->gop_s = g;
 	} else {
 		g_snprintf(err, errlen, "unknown ffmpeg option '%s'", key);
 		ok = FALSE;
@@ -236,33 +216,33 @@ static gboolean ffmpeg_option(ms_spec *spec, const char *opt, char *err, gsize e
 	return ok;
 }
 
-static ms_spec *parse_ffmpeg(const char *rest, char *err, gsize errlen)
+static ms_source_url *parse_ffmpeg(const char *rest, char *err, gsize errlen)
 {
 	gchar **parts = g_strsplit(rest, "#", -1);
-	ms_spec *spec = NULL;
+	ms_source_url *url = NULL;
 	if(parts[0] == NULL || parts[0][0] == '\0') {
 		g_snprintf(err, errlen, "ffmpeg source needs a parent stream");
 		goto out;
 	}
-	spec = g_new0(ms_spec, 1);
-	spec->kind = MS_SOURCE_FFMPEG;
-	spec->parent = g_strdup(parts[0]);
-	spec->gop_s = 1.0;
+	url = g_new0(ms_source_url, 1);
+	url->kind = MS_SOURCE_FFMPEG;
+	url->parent = g_strdup(parts[0]);
+	url->gop_s = 1.0;
 	for(int i = 1; parts[i] != NULL; i++) {
-		if(!ffmpeg_option(spec, parts[i], err, errlen)) {
-			ms_spec_free(spec);
-			spec = NULL;
+		if(!ffmpeg_option(url, parts[i], err, errlen)) {
+			ms_source_url_free(url);
+			url = NULL;
 			goto out;
 		}
 	}
-	if(spec->codec == NULL)
-		spec->codec = g_strdup("h264");
+	if(url->codec == NULL)
+		url->codec = g_strdup("h264");
 out:
 	g_strfreev(parts);
-	return spec;
+	return url;
 }
 
-ms_spec *ms_spec_parse(const char *source, char *err, gsize errlen)
+ms_source_url *ms_source_url_parse(const char *source, char *err, gsize errlen)
 {
 	if(err != NULL && errlen > 0)
 		err[0] = '\0';
@@ -280,7 +260,7 @@ ms_spec *ms_spec_parse(const char *source, char *err, gsize errlen)
 	return NULL;
 }
 
-char *ms_spec_redact(const char *url)
+char *ms_source_url_redact(const char *url)
 {
 	if(url == NULL)
 		return NULL;
@@ -302,7 +282,7 @@ char *ms_spec_redact(const char *url)
 	return g_strdup_printf("%.*s:***%s", (int)(colon - url), url, at);
 }
 
-gboolean ms_spec_split_variant(const char *name, char **parent, char **quality)
+gboolean ms_stream_split_variant(const char *name, char **parent, char **quality)
 {
 	const char *dash = name ? strrchr(name, '-') : NULL;
 	if(dash == NULL || dash == name || dash[1] == '\0')
