@@ -121,13 +121,13 @@ static void replay(ms_slot *slot, ms_source *src, gboolean defer, gint64 now)
  * is NULL), carried out. Slot and source mutexes held. */
 static void step(ms_slot *slot, ms_source *src, const ms_packet *pkt, gint64 now, gboolean defer)
 {
-	ms_gop *gop = ms_source_gop_locked(src);
-	ms_switch_offer offer = {
-		.cache = ms_gop_ready(gop, now, ms_config.gop_cache_age) &&
-			!ms_gop_keyframe_due(gop, now, MS_KEYFRAME_DUE_US),
-		.budget = ms_source_replay_allowed(src, now),
-		.keyframe = pkt != NULL && (pkt->facts & MS_PKT_START) != 0,
-	};
+	ms_switch_offer offer = { .keyframe = pkt != NULL && (pkt->facts & MS_PKT_START) != 0 };
+	if(ms_switch_waits_for(&slot->sw, src)) {
+		ms_gop *gop = ms_source_gop_locked(src);
+		offer.cache = ms_gop_ready(gop, now, ms_config.gop_cache_age) &&
+			!ms_gop_keyframe_due(gop, now, MS_KEYFRAME_DUE_US);
+		offer.budget = offer.cache && ms_source_replay_allowed(src, now);
+	}
 	gboolean media = media_ready(slot);
 	ms_switch_result r = ms_switch_step(&slot->sw, src, pkt != NULL, &offer, media,
 		ms_rewrite_frame_open(&slot->rw), now);

@@ -106,6 +106,11 @@ ms_switch_result ms_switch_step(ms_switch *sw, const void *src, gboolean live, c
 	return r;
 }
 
+gboolean ms_switch_waits_for(const ms_switch *sw, const void *src)
+{
+	return src != NULL && (src == sw->next || (src == sw->bound && sw->need_sync));
+}
+
 void ms_switch_sent(ms_switch *sw, gboolean keyframe, gint64 now)
 {
 	sw->last_send = now;

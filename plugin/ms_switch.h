@@ -86,6 +86,11 @@ void ms_switch_clear(ms_switch *sw);
 ms_switch_result ms_switch_step(ms_switch *sw, const void *src, gboolean live, const ms_switch_offer *o,
 	gboolean media, gboolean frame_open, gint64 now);
 
+/* Does the slot wait for a start from src (it is next, or bound with the
+ * decoder to restart)? Only then does the caller need to look at what src
+ * can offer; otherwise ms_switch_step ignores the offer. */
+gboolean ms_switch_waits_for(const ms_switch *sw, const void *src);
+
 /* A live packet went out (relayed, or queued behind a replay). */
 void ms_switch_sent(ms_switch *sw, gboolean keyframe, gint64 now);
 

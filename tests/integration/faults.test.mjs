@@ -20,7 +20,7 @@ import { startJanus } from '../lib/janus.mjs';
 import { startCamera, startCameras, stopCameras, CAMERA_PRESETS } from '../lib/cameras.mjs';
 import { connectMultistream, AdminClient } from '../lib/client.mjs';
 import { createRequire } from 'node:module';
-import { stopAll, stopTracked } from '../lib/procs.mjs';
+import { stopAll, stopTracked, procStat, cmdline, ffmpegChildren } from '../lib/procs.mjs';
 
 // The defaults (not set in the jcfg below): a 5 s pause must be survived and
 // a 15 s loss cleaned up with the settings an operator gets out of the box.
@@ -33,29 +33,8 @@ function timing(name, value) {
 }
 
 
-function procStat(pid) {
-  let stat;
-  try { stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8'); } catch { return null; }
-  const r = stat.lastIndexOf(')');
-  const f = stat.slice(r + 2).split(' ');
-  return { pid, comm: stat.slice(stat.indexOf('(') + 1, r), state: f[0], ppid: Number(f[1]), start: f[19] };
-}
 
-function cmdline(pid) {
-  try { return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' '); } catch { return ''; }
-}
 
-/** ffmpeg processes whose parent is ppid: [{pid, start, cmd}]. */
-function ffmpegChildren(ppid) {
-  const out = [];
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    const p = procStat(Number(d));
-    if (!p || p.ppid !== ppid || p.comm !== 'ffmpeg' || p.state === 'Z') continue;
-    out.push({ ...p, cmd: cmdline(p.pid) });
-  }
-  return out;
-}
 
 /** Still running (same process, not a zombie)? */
 function running(p) {

@@ -22,7 +22,7 @@ import { spawnSync } from 'node:child_process';
 import { waitFor } from '../lib/wait.mjs';
 import { startJanus, pluginSkipReason, sleep } from '../lib/janus.mjs';
 import { startCameras, stopCameras, CAMERA_PRESETS } from '../lib/cameras.mjs';
-import { openHandle, MsPeer, AdminClient } from '../lib/client.mjs';
+import { openHandle, MsPeer, AdminClient, connectMultistream } from '../lib/client.mjs';
 import { startRtspServer, rtspSkipReason } from '../lib/rtsp.mjs';
 import { resolutionsIn, expectError } from '../lib/fixture.mjs';
 import { spsNals } from '../lib/h264.mjs';
@@ -45,23 +45,9 @@ async function waitHeight(peer, k, height, since = 0, timeoutMs = 15000) {
     `slot ${k} shows a picture ${height} high (saw ${[...new Set(resolutionsIn(peer.packets(k, since)))]})`);
 }
 
-/** init (with extra value fields, e.g. token) + offer + ICE (as in access.test.mjs). */
-async function connectWith(janus, slots, extra, log) {
-  const client = await openHandle(janus, { log });
-  const ready = await client.request('multistream/init', { slots, ...extra });
-  if (ready.data.type !== 'multistream/ready') {
-    client.drop();
-    throw new Error(`init failed: ${JSON.stringify(ready.data)}`);
-  }
-  const peer = new MsPeer(slots.length);
-  const offer = await peer.createOffer();
-  const answer = await client.request('multistream/offer', {}, { jsep: offer, timeoutMs: 10000 });
-  assert.equal(answer.data.type, 'multistream/answer', JSON.stringify(answer.data));
-  await peer.setAnswer(answer.jsep);
-  for (const c of peer.localCandidates) await client.trickle(c);
-  await client.trickle(null);
-  await peer.waitConnected(10000);
-  return { client, peer, ready, answer };
+/** init (with extra value fields, e.g. token) + offer + ICE. */
+function connectWith(janus, slots, extra, log, token = null) {
+  return connectMultistream(janus, slots, { log, extra, token });
 }
 
 /** Stop what a describe block started: peers, clients, admin, cameras, Janus, RTSP server. */

@@ -11,7 +11,7 @@ import { startJanus, pluginSkipReason, sleep } from '../lib/janus.mjs';
 import { connectMultistream, AdminClient } from '../lib/client.mjs';
 import { packetResolution } from '../lib/h264.mjs';
 import { startRtspServer, rtspSkipReason } from '../lib/rtsp.mjs';
-import { stopAll } from '../lib/procs.mjs';
+import { stopAll, procStat, ffmpegChildren } from '../lib/procs.mjs';
 
 const skip = pluginSkipReason() || rtspSkipReason() || false;
 const USER = 'admin';
@@ -24,27 +24,7 @@ function timings(name, value) {
   console.log(`# timing ${name}: ${value}`);
 }
 
-/** ffmpeg processes whose parent is ppid, from /proc: [{pid, state, pgrp, start, cmd}]. */
-function ffmpegChildren(ppid) {
-  const out = [];
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    const p = procStat(Number(d));
-    if (!p || p.ppid !== ppid || p.comm !== 'ffmpeg') continue;
-    let cmd = '';
-    try { cmd = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' '); } catch { /* gone */ }
-    out.push({ ...p, cmd });
-  }
-  return out;
-}
 
-function procStat(pid) {
-  let stat;
-  try { stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8'); } catch { return null; }
-  const r = stat.lastIndexOf(')');
-  const f = stat.slice(r + 2).split(' ');
-  return { pid, comm: stat.slice(stat.indexOf('(') + 1, r), state: f[0], ppid: Number(f[1]), pgrp: Number(f[2]), start: f[19] };
-}
 
 /** Still running (same process, not a zombie)? */
 function running(p) {
@@ -112,7 +92,7 @@ describe('sources: rtsp:// and ffmpeg: variants against a real RTSP server', { s
   }
 
   test('nothing runs before anyone watches', () => {
-    assert.deepEqual(ffmpegChildren(janus.child.pid), []);
+    assert.deepEqual(ffmpegChildren(janus.child.pid, { zombies: true }), []);
     assert.equal(srv.clients(), 0);
   });
 
@@ -138,7 +118,7 @@ describe('sources: rtsp:// and ffmpeg: variants against a real RTSP server', { s
     for (const [peer, k] of [[A.peer, 1], [C.peer, 0]]) assert.deepEqual(resolutions(peer, k), ['320x240'], '240p variant SPS');
     for (const [peer, k] of [[B.peer, 0], [C.peer, 1]]) assert.deepEqual(resolutions(peer, k), ['160x120'], '120p variant SPS');
 
-    const kids = ffmpegChildren(janus.child.pid);
+    const kids = ffmpegChildren(janus.child.pid, { zombies: true });
     assert.equal(kids.length, 3, `one ingest + two transcoders: ${kids.map((k) => k.cmd).join('\n')}`);
     for (const k of kids) assert.equal(k.pgrp, k.pid, `ffmpeg ${k.pid} leads its own process group`);
     assert.equal(kids.filter((k) => k.cmd.includes('rtsp://')).length, 1);
@@ -154,7 +134,7 @@ describe('sources: rtsp:// and ffmpeg: variants against a real RTSP server', { s
     const D = await connect([{ slot: 0, stream: 'camera2' }]);
     await D.peer.waitPackets(0, 20, { timeoutMs: 15000 });
     assert.deepEqual(resolutions(D.peer, 0), [`${WIDTH}x${HEIGHT}`]);
-    assert.ok(ffmpegChildren(janus.child.pid).some((k) => k.cmd.includes('rtsp_transport udp') && k.cmd.includes('/camera2')));
+    assert.ok(ffmpegChildren(janus.child.pid, { zombies: true }).some((k) => k.cmd.includes('rtsp_transport udp') && k.cmd.includes('/camera2')));
     await D.peer.close();
     await D.client.close();
   });
@@ -176,7 +156,7 @@ describe('sources: rtsp:// and ffmpeg: variants against a real RTSP server', { s
   });
 
   test('pause on a variant: kept while another viewer watches, stopped after the linger on the last', { timeout: 40000 }, async () => {
-    const transcoder = () => ffmpegChildren(janus.child.pid).find((k) => k.cmd.includes('scale=-2:120'));
+    const transcoder = () => ffmpegChildren(janus.child.pid, { zombies: true }).find((k) => k.cmd.includes('scale=-2:120'));
     const before120 = transcoder();
     assert.ok(before120, '120p transcoder running');
     // B pauses; C still watches 120p
@@ -228,7 +208,7 @@ describe('sources: rtsp:// and ffmpeg: variants against a real RTSP server', { s
   });
 
   test('a transcoder that dies is restarted with backoff; its slots go offline and come back by themselves', { timeout: 30000 }, async () => {
-    const victim = ffmpegChildren(janus.child.pid).find((k) => k.cmd.includes('scale=-2:240'));
+    const victim = ffmpegChildren(janus.child.pid, { zombies: true }).find((k) => k.cmd.includes('scale=-2:240'));
     assert.ok(victim, '240p transcoder running');
     const before = await sourceStatus(admin, 'camera1-240p');
     const playsBefore = srv.plays('camera1');
@@ -248,14 +228,14 @@ describe('sources: rtsp:// and ffmpeg: variants against a real RTSP server', { s
     await A.peer.waitPackets(1, 10, { since: t, timeoutMs: 5000 });
     await sleep(1200);
     assert.deepEqual(resolutions(A.peer, 1, t), ['320x240']);
-    const now240 = ffmpegChildren(janus.child.pid).filter((k) => k.cmd.includes('scale=-2:240'));
+    const now240 = ffmpegChildren(janus.child.pid, { zombies: true }).filter((k) => k.cmd.includes('scale=-2:240'));
     assert.equal(now240.length, 1, 'exactly one 240p transcoder again');
     assert.notEqual(now240[0].pid, victim.pid);
     assert.equal(srv.plays('camera1'), playsBefore, 'the camera was not re-pulled');
   });
 
   test('an ingest that stops delivering (SIGSTOP) is reported offline, then killed and restarted', { timeout: 40000 }, async () => {
-    const ingest = ffmpegChildren(janus.child.pid).find((k) => k.cmd.includes('rtsp://'));
+    const ingest = ffmpegChildren(janus.child.pid, { zombies: true }).find((k) => k.cmd.includes('rtsp://'));
     assert.ok(ingest, 'ingest running');
     const before = await sourceStatus(admin, 'camera1');
     const mark = A.client.mark();
@@ -274,14 +254,14 @@ describe('sources: rtsp:// and ffmpeg: variants against a real RTSP server', { s
   });
 
   test('last viewer leaves: no ffmpeg of ours after source_linger + 2 s', { timeout: 30000 }, async () => {
-    assert.ok(ffmpegChildren(janus.child.pid).length >= 2);
+    assert.ok(ffmpegChildren(janus.child.pid, { zombies: true }).length >= 2);
     const t0 = Date.now();
     for (const c of conns.splice(0)) {
       await c.peer.close(); // first: werift leaves its sockets open when Janus hangs up first
       await c.client.close();
     }
-    const took = await waitFor(() => ffmpegChildren(janus.child.pid).length === 0, (LINGER + 2) * 1000,
-      `no ffmpeg child of Janus (left: ${ffmpegChildren(janus.child.pid).map((k) => k.pid)})`);
+    const took = await waitFor(() => ffmpegChildren(janus.child.pid, { zombies: true }).length === 0, (LINGER + 2) * 1000,
+      `no ffmpeg child of Janus (left: ${ffmpegChildren(janus.child.pid, { zombies: true }).map((k) => k.pid)})`);
     timings('last viewer left -> no ffmpeg child (ms)', Date.now() - t0);
     assert.ok(took <= (LINGER + 2) * 1000);
     await waitFor(() => srv.clients() === 0, 2000, 'RTSP connection closed');
@@ -313,7 +293,7 @@ describe('sources: kill -9 of Janus leaves no ffmpeg behind', { skip, timeout: 6
     const v = await connectMultistream(janus, [{ slot: 0, stream: 'camera1-240p' }]);
     try {
       await v.peer.waitPackets(0, 10, { timeoutMs: 15000 });
-      const kids = ffmpegChildren(janus.child.pid);
+      const kids = ffmpegChildren(janus.child.pid, { zombies: true });
       assert.equal(kids.length, 2, `ingest + transcoder: ${kids.map((k) => k.cmd).join('\n')}`);
       const tKill = Date.now();
       process.kill(janus.child.pid, 'SIGKILL');

@@ -50,7 +50,7 @@ import { startJanus, pluginSkipReason, sleep } from '../lib/janus.mjs';
 import { startCameras, stopCameras, CAMERA_PRESETS } from '../lib/cameras.mjs';
 import { JanusClient, MsPeer, AdminClient } from '../lib/client.mjs';
 import { resolutionsIn } from '../lib/fixture.mjs';
-import { stopAll } from '../lib/procs.mjs';
+import { stopAll, procStat, cmdline, ffmpegChildren } from '../lib/procs.mjs';
 import { SteadyViewer } from '../lib/steady-viewer.mjs';
 
 const skip = pluginSkipReason() || false;
@@ -696,26 +696,6 @@ async function runLane(deadline) {
 // ---------------------------------------------------------------------------
 // Janus process figures
 
-function procStat(pid) {
-  let stat;
-  try { stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8'); } catch { return null; }
-  const r = stat.lastIndexOf(')');
-  const f = stat.slice(r + 2).split(' ');
-  return { pid, comm: stat.slice(stat.indexOf('(') + 1, r), state: f[0], ppid: Number(f[1]) };
-}
-function cmdline(pid) {
-  try { return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' '); } catch { return ''; }
-}
-function ffmpegChildren(ppid) {
-  const out = [];
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    const p = procStat(Number(d));
-    if (!p || p.ppid !== ppid || p.comm !== 'ffmpeg' || p.state === 'Z') continue;
-    out.push({ pid: p.pid, cmd: cmdline(p.pid) });
-  }
-  return out;
-}
 /** CPU seconds (user + system) a process used so far. */
 function cpuSeconds(pid) {
   try {

@@ -383,12 +383,14 @@ export async function openHandle(janus, { plugin = MS_PLUGIN, keepaliveMs = 4000
 /**
  * Full multistream setup: init(slots) -> ready, werift offer -> answer,
  * setRemoteDescription, trickle, wait until connected.
- * slots: [{slot, stream, quality?}]
+ * slots: [{slot, stream, quality?}]; extra: more init value fields (e.g.
+ * token); token: Janus's own token (token_auth).
  */
-export async function connectMultistream(janus, slots, { log = null, connect = true } = {}) {
-  const client = await openHandle(janus, { log });
-  const ready = await client.request('multistream/init', { slots });
+export async function connectMultistream(janus, slots, { log = null, connect = true, extra = {}, token = null } = {}) {
+  const client = await openHandle(janus, { log, token });
+  const ready = await client.request('multistream/init', { slots, ...extra });
   if (ready.data.type !== 'multistream/ready') {
+    client.drop();
     throw new Error(`init failed: ${JSON.stringify(ready.data)}`);
   }
   const peer = new MsPeer(slots.length);

@@ -54,3 +54,29 @@ process.on('exit', () => {
     try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
   }
 });
+
+/** /proc/PID/stat of any process: {pid, comm, state, ppid, pgrp, start}, or null. */
+export function procStat(pid) {
+  let stat;
+  try { stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8'); } catch { return null; }
+  const r = stat.lastIndexOf(')');
+  const f = stat.slice(r + 2).split(' ');
+  return { pid, comm: stat.slice(stat.indexOf('(') + 1, r), state: f[0], ppid: Number(f[1]), pgrp: Number(f[2]), start: f[19] };
+}
+
+/** A process's command line, '' when it is gone. */
+export function cmdline(pid) {
+  try { return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' '); } catch { return ''; }
+}
+
+/** ffmpeg processes whose parent is ppid: [{...procStat, cmd}] (zombies only when asked). */
+export function ffmpegChildren(ppid, { zombies = false } = {}) {
+  const out = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const p = procStat(Number(d));
+    if (!p || p.ppid !== ppid || p.comm !== 'ffmpeg' || (!zombies && p.state === 'Z')) continue;
+    out.push({ ...p, cmd: cmdline(p.pid) });
+  }
+  return out;
+}
