@@ -1,6 +1,6 @@
 /* test_rewrite.c: the per-slot RTP rewriter (ms_rewrite): one continuous
- * stream across switches and replays (TESTING.md, "Switching into one
- * SSRC"), wraps, source jumps, duplicates. Timestamps are 90 kHz: 1 ms of
+ * stream across switches and replays (the rules are in ms_rewrite.h),
+ * wraps, source jumps, duplicates. Timestamps are 90 kHz: 1 ms of
  * wall time is 90 ticks. */
 #include <string.h>
 
