@@ -621,7 +621,9 @@ describe('6. packet injection: only the expected sender reaches a stream', { ski
     h.sockets.push(sock);
     const t = Date.now();
     const sent = await inject(sock, port, nals, opts);
-    await sleep(700);
+    // longer than the cameras' GOP (2 s): the camera's own SPS shows in the
+    // window whenever it kept playing
+    await sleep(2500);
     const seen = [...new Set(resolutionsIn(viewer.peer.packets(0, t)))];
     return { sent, seen, from: sock.address() };
   }
