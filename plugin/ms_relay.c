@@ -50,7 +50,8 @@ static gboolean media_ready(ms_slot *slot)
 		!g_atomic_int_get(&s->handle->stopped);
 }
 
-static void relay(ms_slot *slot, guint8 *buf, gsize len)
+/* Hand one rewritten packet to Janus for the slot's m-line. */
+static void send_rtp(ms_slot *slot, guint8 *buf, gsize len)
 {
 	janus_plugin_rtp rtp;
 	janus_plugin_rtp_reset(&rtp);
@@ -59,6 +60,12 @@ static void relay(ms_slot *slot, guint8 *buf, gsize len)
 	rtp.buffer = (char *)buf;
 	rtp.length = (uint16_t)len;
 	ms_io->relay_rtp(slot->session->handle, &rtp);
+}
+
+/* Send now, counted; slot mutex held. */
+static void relay(ms_slot *slot, guint8 *buf, gsize len)
+{
+	send_rtp(slot, buf, len);
 	slot->packets++;
 }
 
@@ -114,7 +121,7 @@ static void replay(ms_slot *slot, ms_source *src, gboolean defer, gint64 now)
 	ms_rewrite_rebase(&slot->rw, TRUE);
 	slot->replaying = defer;
 	ms_switch_sent(&slot->sw, FALSE, now);
-	ms_source_replay_spent(src, now, g_get_monotonic_time() - t0);
+	ms_source_replay_spent(src, g_get_monotonic_time() - t0);
 }
 
 /* One engine step for src (a live packet, or a look at its cache when pkt
@@ -236,13 +243,7 @@ static void flush_replay(ms_slot *slot)
 		for(guint off = 0; off + 2 <= chunk->len;) {
 			guint16 plen;
 			memcpy(&plen, chunk->data + off, sizeof(plen));
-			janus_plugin_rtp rtp;
-			janus_plugin_rtp_reset(&rtp);
-			rtp.mindex = slot->mindex;
-			rtp.video = TRUE;
-			rtp.buffer = (char *)chunk->data + off + 2;
-			rtp.length = plen;
-			ms_io->relay_rtp(slot->session->handle, &rtp);
+			send_rtp(slot, chunk->data + off + 2, plen);	/* counted when taken */
 			off += 2 + plen;
 		}
 	}

@@ -380,7 +380,7 @@ gboolean ms_source_replay_allowed(ms_source *src, gint64 now)
 	return FALSE;
 }
 
-void ms_source_replay_spent(ms_source *src, gint64 now, gint64 us)
+void ms_source_replay_spent(ms_source *src, gint64 us)
 {
 	src->replay_us += MAX(us, 0);
 	src->replay_max_us = MAX(src->replay_max_us, us);

@@ -115,7 +115,7 @@ void ms_source_request_keyframe(ms_source *src);
  * then slots start on the live keyframe instead. Source mutex held. */
 #define MS_SOURCE_REPLAY_BUDGET_US (100 * 1000)
 gboolean ms_source_replay_allowed(ms_source *src, gint64 now);
-void ms_source_replay_spent(ms_source *src, gint64 now, gint64 us);
+void ms_source_replay_spent(ms_source *src, gint64 us);
 
 /* Run fn with the source mutex held, for reading the GOP cache. */
 void ms_source_with_gop(ms_source *src, void (*fn)(ms_source *src, ms_gop *gop, void *data), void *data);
