@@ -3,9 +3,11 @@
  * branches in the cache, the switch engine or the relay.
  *
  * The codec-neutral facts about one RTP payload (ms_codec.inspect):
- *   MS_PKT_PARAMS_FIRST  the parameter set a keyframe starts with (H264 SPS)
- *   MS_PKT_PARAMS        any parameter set (H264 SPS, PPS)
- *   MS_PKT_KEY           a keyframe picture starts in the packet (H264 IDR)
+ *   MS_PKT_PARAMS_FIRST  the parameter set a keyframe starts with (H264 SPS,
+ *                        H265 VPS)
+ *   MS_PKT_PARAMS        any parameter set (H264 SPS, PPS; H265 VPS, SPS, PPS)
+ *   MS_PKT_KEY           a keyframe picture starts in the packet (H264 IDR,
+ *                        H265 IRAP: BLA, IDR, CRA)
  *   MS_PKT_KEY_CONT      a keyframe picture continues (a later fragment)
  *   MS_PKT_SLICE         a non-key picture starts in the packet
  * A decoder can start at a packet with PARAMS_FIRST or KEY; a GOP starts
@@ -34,11 +36,21 @@ typedef struct ms_codec {
 	/* MS_PKT_* facts of one RTP payload (after the header); 0 for empty or
 	 * malformed payloads. Never reads past len. */
 	guint (*inspect)(const guint8 *payload, gsize len);
+	/* TRUE when the payload starts with one of the codec's parameter sets
+	 * (a single NAL, or the first NAL of an aggregate); for ms_codec_sniff.
+	 * Never reads past len. */
+	gboolean (*starts_params)(const guint8 *payload, gsize len);
 } ms_codec;
 
 extern const ms_codec ms_codec_h264;
+extern const ms_codec ms_codec_h265;
 
 /* The codec of that name, or NULL. */
 const ms_codec *ms_codec_by_name(const char *name);
+/* The codec whose parameter set the payload (after the RTP header)
+ * unambiguously starts with, in a well-formed packet of that codec; NULL
+ * for anything else (pictures, fragments, SEI, malformed payloads).
+ * Never reads past len. */
+const ms_codec *ms_codec_sniff(const guint8 *payload, gsize len);
 
 #endif

@@ -17,6 +17,7 @@ typedef enum ms_error {
 	MS_ERR_STREAM_NOT_FOUND = 485,	/* "stream not found" */
 	MS_ERR_INVALID_STATE = 486,	/* "invalid state" */
 	MS_ERR_UNAUTHORIZED = 487,	/* "unauthorized" */
+	MS_ERR_CODEC_NOT_SUPPORTED = 488,	/* "codec not supported" */
 	MS_ERR_INTERNAL = 499,		/* "internal error" */
 } ms_error;
 

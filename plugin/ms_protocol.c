@@ -21,6 +21,7 @@ const char *ms_error_string(ms_error code)
 		case MS_ERR_STREAM_NOT_FOUND: return "stream not found";
 		case MS_ERR_INVALID_STATE: return "invalid state";
 		case MS_ERR_UNAUTHORIZED: return "unauthorized";
+		case MS_ERR_CODEC_NOT_SUPPORTED: return "codec not supported";
 		case MS_ERR_INTERNAL: return "internal error";
 	}
 	return "internal error";
@@ -461,7 +462,7 @@ json_t *ms_msg_answer(json_t *request_id, const char *sdp, json_t *slots)
 }
 
 json_t *ms_msg_status(json_t *request_id, int slot, const char *stream, const char *quality,
-		ms_slot_status status, const char *error)
+		ms_slot_status status, const char *error, const char *codec)
 {
 	json_t *st = json_object();
 	json_object_set_new(st, "slot", json_integer(slot));
@@ -471,6 +472,7 @@ json_t *ms_msg_status(json_t *request_id, int slot, const char *stream, const ch
 	json_object_set_new(st, "status", json_string(ms_slot_status_name(status)));
 	if(error != NULL)
 		json_object_set_new(st, "error", str(error));
+	json_object_set_new(st, "codec", codec != NULL ? str(codec) : json_null());
 	json_t *v = json_object();
 	json_object_set_new(v, "slot", json_integer(slot));
 	json_object_set_new(v, "status", st);
@@ -509,7 +511,7 @@ json_t *ms_msg_streams(json_t *request_id, json_t *streams)
 }
 
 json_t *ms_msg_stream_entry(const char *name, const char *kind, const char *parent,
-		const char *quality, const char *state, guint consumers)
+		const char *quality, const char *state, guint consumers, const char *codec)
 {
 	json_t *v = json_object();
 	json_object_set_new(v, "name", str(name));
@@ -520,5 +522,6 @@ json_t *ms_msg_stream_entry(const char *name, const char *kind, const char *pare
 		json_object_set_new(v, "quality", str(quality));
 	json_object_set_new(v, "state", str(state));
 	json_object_set_new(v, "consumers", json_integer(consumers));
+	json_object_set_new(v, "codec", codec != NULL ? str(codec) : json_null());
 	return v;
 }

@@ -99,17 +99,19 @@ json_t *ms_msg_ready(json_t *request_id, guint n_slots);
 json_t *ms_msg_answer_slot(int slot, const char *stream, ms_slot_status status, const char *error, const char *mid);
 /* slots is stolen. sdp may be NULL (then value.sdp is omitted). */
 json_t *ms_msg_answer(json_t *request_id, const char *sdp, json_t *slots);
-/* {"type":"multistream/status","value":{request_id?,slot,status:{slot,stream,quality?,status,error?}}} */
+/* {"type":"multistream/status","value":{request_id?,slot,status:{slot,stream,quality?,status,error?,codec}}}
+ * codec: what the slot sends now, "h264"/"h265", or NULL (null) before anything. */
 json_t *ms_msg_status(json_t *request_id, int slot, const char *stream, const char *quality,
-	ms_slot_status status, const char *error);
+	ms_slot_status status, const char *error, const char *codec);
 json_t *ms_msg_keyframe(json_t *request_id, int slot);
 json_t *ms_msg_close(json_t *request_id);
 /* detail (may be NULL): why, beyond reason ("setup_timeout"). */
 json_t *ms_msg_disconnected(const char *reason, const char *detail);
 /* streams is stolen: an array of stream entries (see ms_msg_stream_entry). */
 json_t *ms_msg_streams(json_t *request_id, json_t *streams);
-/* {name, kind, parent?, quality?, state, consumers} */
+/* {name, kind, parent?, quality?, state, consumers, codec} (codec NULL: null,
+ * not known yet) */
 json_t *ms_msg_stream_entry(const char *name, const char *kind, const char *parent,
-	const char *quality, const char *state, guint consumers);
+	const char *quality, const char *state, guint consumers, const char *codec);
 
 #endif

@@ -31,8 +31,10 @@ void ms_relay_set_status(ms_slot *slot, ms_slot_event ev, json_t *request_id,
 	if(g_atomic_int_get(&slot->session->destroyed))
 		return;
 	janus_plugin_session *h = slot->session->handle;
+	const ms_source *shown = slot->sw.bound;
 	ms_io->event(h, transaction, ms_msg_status(request_id, slot->index, slot->stream,
-		slot->quality[0] ? slot->quality : NULL, slot->status, slot->error), NULL);
+		slot->quality[0] ? slot->quality : NULL, slot->status, slot->error,
+		shown != NULL ? ms_source_codec_name(shown) : NULL), NULL);
 	if(changed) {
 		json_t *info = json_object();
 		json_object_set_new(info, "event", json_string("status"));
@@ -79,12 +81,24 @@ static void queue_packet(GByteArray **queue, const guint8 *buf, gsize len)
 	g_byte_array_append(*queue, buf, (guint)len);
 }
 
-/* Rewrite and send one live packet (or queue it behind a replay in flight). */
-static void relay_live(ms_slot *slot, const ms_packet *pkt, gint64 now)
+/* The slot's payload type for what src sends; set before a packet of src
+ * is rewritten (a switch between an H264 and an H265 camera changes it
+ * between two frames). */
+static void use_codec_of(ms_slot *slot, ms_source *src)
+{
+	int pt = ms_slot_pt(slot, ms_source_codec(src));
+	if(pt >= 0)
+		slot->rw.pt = (guint8)pt;
+}
+
+/* Rewrite and send one live packet of src (or queue it behind a replay in
+ * flight). */
+static void relay_live(ms_slot *slot, ms_source *src, const ms_packet *pkt, gint64 now)
 {
 	guint8 buf[MS_RTP_MAX_PACKET];
 	if(pkt->len > sizeof(buf))
 		return;
+	use_codec_of(slot, src);
 	memcpy(buf, pkt->data, pkt->len);
 	if(!ms_rewrite_live(&slot->rw, buf, pkt->len, now))
 		return;
@@ -106,6 +120,7 @@ static void replay(ms_slot *slot, ms_source *src, gboolean defer, gint64 now)
 	gint64 t0 = g_get_monotonic_time();
 	if(defer && slot->replay == NULL)
 		slot->replay = g_byte_array_sized_new((guint)(ms_gop_bytes(gop) + 2 * n));
+	use_codec_of(slot, src);
 	for(guint i = 0; i < n; i++) {
 		gsize plen = 0;
 		const guint8 *p = ms_gop_packet(gop, i, &plen);
@@ -128,6 +143,12 @@ static void replay(ms_slot *slot, ms_source *src, gboolean defer, gint64 now)
  * is NULL), carried out. Slot and source mutexes held. */
 static void step(ms_slot *slot, ms_source *src, const ms_packet *pkt, gint64 now, gboolean defer)
 {
+	if((src == slot->sw.bound || src == slot->sw.next) && ms_slot_pt(slot, ms_source_codec(src)) == -1) {
+		/* Never a codec the m-line did not negotiate: nothing of src goes
+		 * out; the session's tick moves the slot to src's transcode */
+		slot->wrong_codec = src;
+		return;
+	}
 	ms_switch_offer offer = { .keyframe = pkt != NULL && (pkt->facts & MS_PKT_START) != 0 };
 	if(ms_switch_waits_for(&slot->sw, src)) {
 		ms_gop *gop = ms_source_gop_locked(src);
@@ -144,10 +165,10 @@ static void step(ms_slot *slot, ms_source *src, const ms_packet *pkt, gint64 now
 			break;
 		case MS_SW_START:
 			ms_rewrite_rebase(&slot->rw, FALSE);
-			relay_live(slot, pkt, now);
+			relay_live(slot, src, pkt, now);
 			break;
 		case MS_SW_RELAY:
-			relay_live(slot, pkt, now);
+			relay_live(slot, src, pkt, now);
 			break;
 		case MS_SW_WITHHOLD:
 			break;
@@ -166,7 +187,7 @@ static void on_rtp(ms_consumer *c, ms_source *src, const ms_packet *pkt, gint64 
 	if(!slot->replaying)
 		step(slot, src, pkt, now, FALSE);
 	else if(src == slot->sw.bound && !slot->sw.need_sync)
-		relay_live(slot, pkt, now);	/* queued behind the replay in flight */
+		relay_live(slot, src, pkt, now);	/* queued behind the replay in flight */
 	g_mutex_unlock(&slot->mutex);
 }
 

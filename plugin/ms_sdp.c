@@ -2,7 +2,7 @@
  *
  * The offer is read line by line (CRLF or LF). Per m-line we keep what the
  * answer needs: media, proto, first format, mid, direction, and the best
- * H264 payload type with its fmtp and rtcp-fb. Anything echoed into the
+ * H264 and H265 payload types with their fmtp and rtcp-fb. Anything echoed into the
  * answer is checked to be printable first. Pure: GLib only. */
 #include <string.h>
 #include <stdlib.h>
@@ -25,6 +25,7 @@ static const char *dir_names[] = { "sendrecv", "recvonly", "sendonly", "inactive
 typedef struct pt_info {
 	gboolean listed;	/* on the m= line */
 	gboolean h264;		/* a=rtpmap:<pt> H264/90000 */
+	gboolean h265;		/* a=rtpmap:<pt> H265/90000 */
 	gboolean has_fmtp;
 	gboolean bad_fmtp;	/* too long or not printable: never chosen */
 	char fmtp[FMTP_MAX];
@@ -118,7 +119,49 @@ static int h264_rank(const char *fmtp)
 	return 2;
 }
 
-/* Close the current m-line: direction, chosen pt, its fmtp and rtcp-fb. */
+/* Rank of an H265 fmtp, lower is better: 0 profile-id 1 (Main, also the
+ * default when absent, RFC 7798), 1 any other profile. */
+static int h265_rank(const char *fmtp)
+{
+	int rank = 0;
+	gchar **params = g_strsplit(fmtp, ";", -1);
+	for(gchar **p = params; *p != NULL; p++) {
+		gchar *kv = g_strstrip(*p);
+		if(g_ascii_strncasecmp(kv, "profile-id=", 11) == 0)
+			rank = strcmp(g_strstrip(kv + 11), "1") == 0 ? 0 : 1;
+	}
+	g_strfreev(params);
+	return rank;
+}
+
+/* The best payload type of one codec on the current m-line, by rank; ties
+ * go to the offerer's order. Returns its place in that order (or -1). */
+static int choose(parser *p, gboolean h265, ms_sdp_format *out)
+{
+	int best = -1, best_rank = 4, place = -1;
+	for(guint i = 0; i < p->n_order; i++) {
+		const pt_info *pi = &p->pts[p->order[i]];
+		if(!(h265 ? pi->h265 : pi->h264) || pi->bad_fmtp)
+			continue;
+		int rank = h265 ? h265_rank(pi->fmtp) : h264_rank(pi->fmtp);
+		if(rank < best_rank) {
+			best = p->order[i];
+			best_rank = rank;
+			place = (int)i;
+		}
+	}
+	out->pt = best;
+	if(best >= 0) {
+		const pt_info *pi = &p->pts[best];
+		g_strlcpy(out->fmtp, pi->fmtp, sizeof(out->fmtp));
+		out->nack = pi->nack || p->any_nack;
+		out->pli = pi->pli || p->any_pli;
+		out->fir = pi->fir || p->any_fir;
+	}
+	return place;
+}
+
+/* Close the current m-line: direction, chosen pts, their fmtp and rtcp-fb. */
 static void finish_mline(parser *p)
 {
 	ms_sdp_mline *m = p->cur;
@@ -128,25 +171,8 @@ static void finish_mline(parser *p)
 	m->recv = (d == DIR_SENDRECV || d == DIR_RECVONLY);
 	if(p->port_zero && !p->bundle_only)
 		m->recv = FALSE;	/* disabled by the offerer */
-	int best = -1, best_rank = 4;
-	for(guint i = 0; i < p->n_order; i++) {
-		const pt_info *pi = &p->pts[p->order[i]];
-		if(!pi->h264 || pi->bad_fmtp)
-			continue;
-		int rank = h264_rank(pi->fmtp);
-		if(rank < best_rank) {
-			best = p->order[i];
-			best_rank = rank;
-		}
-	}
-	m->pt = best;
-	if(best >= 0) {
-		const pt_info *pi = &p->pts[best];
-		g_strlcpy(m->fmtp, pi->fmtp, sizeof(m->fmtp));
-		m->rtcp_fb_nack = pi->nack || p->any_nack;
-		m->rtcp_fb_pli = pi->pli || p->any_pli;
-		m->rtcp_fb_fir = pi->fir || p->any_fir;
-	}
+	int at264 = choose(p, FALSE, &m->h264), at265 = choose(p, TRUE, &m->h265);
+	m->h265_first = at265 >= 0 && at265 < at264;
 	p->cur = NULL;
 }
 
@@ -160,7 +186,7 @@ static ms_error parse_mline(parser *p, const char *line)
 		return fail(p->detail, p->detail_len, "more than %d m-lines", MS_SDP_MAX_MLINES);
 	ms_sdp_mline *m = &p->offer->m[p->offer->n];
 	memset(m, 0, sizeof(*m));
-	m->pt = -1;
+	m->h264.pt = m->h265.pt = -1;
 	gchar **tok = g_strsplit_set(line, " \t", -1);
 	const char *f[4] = { NULL };
 	guint nf = 0, n_fmt = 0;
@@ -227,8 +253,14 @@ static void parse_rtpmap(parser *p, const char *val)
 	int pt = read_pt(val, &rest);
 	if(pt < 0)
 		return;
-	if(g_ascii_strncasecmp(rest, "H264/90000", 10) == 0 && (rest[10] == '\0' || rest[10] == '/'))
+	if(strlen(rest) < 10 || (rest[10] != '\0' && rest[10] != '/'))
+		return;
+	if(p->pts[pt].h264 || p->pts[pt].h265)
+		return;		/* the first rtpmap of a pt counts */
+	if(g_ascii_strncasecmp(rest, "H264/90000", 10) == 0)
 		p->pts[pt].h264 = TRUE;
+	else if(g_ascii_strncasecmp(rest, "H265/90000", 10) == 0)
+		p->pts[pt].h265 = TRUE;
 }
 
 static void parse_fmtp(parser *p, const char *val)
@@ -353,23 +385,38 @@ ms_error ms_sdp_parse_offer(const char *sdp, ms_sdp_offer *offer, char *detail, 
 
 /* ---------- answer ---------- */
 
+static void write_format(GString *out, const ms_sdp_format *f, const char *rtpmap)
+{
+	int pt = f->pt;
+	g_string_append_printf(out, "a=rtpmap:%d %s\r\n", pt, rtpmap);
+	if(f->fmtp[0] != '\0')
+		g_string_append_printf(out, "a=fmtp:%d %s\r\n", pt, f->fmtp);
+	if(f->nack)
+		g_string_append_printf(out, "a=rtcp-fb:%d nack\r\n", pt);
+	if(f->pli)
+		g_string_append_printf(out, "a=rtcp-fb:%d nack pli\r\n", pt);
+	if(f->fir)
+		g_string_append_printf(out, "a=rtcp-fb:%d ccm fir\r\n", pt);
+}
+
 static void write_slot(GString *out, const ms_sdp_mline *m)
 {
-	int pt = m->pt;
-	g_string_append_printf(out, "m=video 9 %s %d\r\n", m->proto, pt);
+	/* In the offer's order: H264 always, H265 where offered */
+	const ms_sdp_format *f[2] = { &m->h264, &m->h265 };
+	const char *map[2] = { "H264/90000", "H265/90000" };
+	guint first = m->h265_first ? 1 : 0, n = m->h265.pt >= 0 ? 2 : 1;
+	if(n == 2)
+		g_string_append_printf(out, "m=video 9 %s %d %d\r\n", m->proto, f[first]->pt, f[1 - first]->pt);
+	else
+		g_string_append_printf(out, "m=video 9 %s %d\r\n", m->proto, m->h264.pt);
 	g_string_append(out, "c=IN IP4 127.0.0.1\r\na=sendonly\r\n");
 	if(m->mid[0] != '\0')
 		g_string_append_printf(out, "a=mid:%s\r\n", m->mid);
 	g_string_append(out, "a=rtcp-mux\r\n");
-	g_string_append_printf(out, "a=rtpmap:%d H264/90000\r\n", pt);
-	if(m->fmtp[0] != '\0')
-		g_string_append_printf(out, "a=fmtp:%d %s\r\n", pt, m->fmtp);
-	if(m->rtcp_fb_nack)
-		g_string_append_printf(out, "a=rtcp-fb:%d nack\r\n", pt);
-	if(m->rtcp_fb_pli)
-		g_string_append_printf(out, "a=rtcp-fb:%d nack pli\r\n", pt);
-	if(m->rtcp_fb_fir)
-		g_string_append_printf(out, "a=rtcp-fb:%d ccm fir\r\n", pt);
+	for(guint i = 0; i < n; i++) {
+		guint k = n == 2 ? (first + i) % 2 : 0;
+		write_format(out, f[k], map[k]);
+	}
 }
 
 static void write_rejected(GString *out, const ms_sdp_mline *m)
@@ -393,7 +440,7 @@ static ms_error map_slots(const ms_sdp_offer *offer, guint n_slots, int *mline_s
 		if(!m->recv)
 			return fail(detail, detail_len, "slot %u (m-line %u): the offer does not "
 				"let us send (need recvonly or sendrecv)", k, i);
-		if(m->pt < 0)
+		if(m->h264.pt < 0)
 			return fail(detail, detail_len, "slot %u (m-line %u): no H264 offered", k, i);
 		mline_slot[i] = (int)k++;
 	}
@@ -401,7 +448,7 @@ static ms_error map_slots(const ms_sdp_offer *offer, guint n_slots, int *mline_s
 }
 
 char *ms_sdp_build_answer(const ms_sdp_offer *offer, guint n_slots, guint64 session_id,
-		int *slot_mindex, int *slot_pt, ms_error *err, char *detail, gsize detail_len)
+		int *slot_mindex, int *slot_pt, int *slot_pt_h265, ms_error *err, char *detail, gsize detail_len)
 {
 	ms_error e = MS_OK;
 	int mline_slot[MS_SDP_MAX_MLINES];
@@ -441,7 +488,9 @@ char *ms_sdp_build_answer(const ms_sdp_offer *offer, guint n_slots, guint64 sess
 		if(slot_mindex != NULL)
 			slot_mindex[k] = (int)i;
 		if(slot_pt != NULL)
-			slot_pt[k] = m->pt;
+			slot_pt[k] = m->h264.pt;
+		if(slot_pt_h265 != NULL)
+			slot_pt_h265[k] = m->h265.pt;
 	}
 	return g_string_free(out, FALSE);
 }

@@ -60,6 +60,7 @@ static ms_slot *slot_new(ms_session *s, int index)
 	slot->consumer.ctx = slot;
 	g_mutex_init(&slot->mutex);
 	slot->mindex = -1;
+	slot->pt_h264 = slot->pt_h265 = -1;
 	slot->status = MS_SLOT_PENDING;
 	return slot;
 }
@@ -218,16 +219,19 @@ static void set_names(ms_slot *slot, const char *resolved, const char *quality)
 
 /* Make-before-break: src becomes the slot's next source (the engine says
  * whether it is already shown); the reply "buffering" goes out before any
- * flip can report "active". */
-static void bind_next(ms_slot *slot, ms_source *src, ms_request *req, const char *transaction)
+ * flip can report "active". resolved NULL: the names stay (the slot moves
+ * to a transcode of what it shows). */
+static void bind_next(ms_slot *slot, ms_source *src, const char *resolved, const char *quality,
+		json_t *request_id, const char *transaction)
 {
 	gboolean now = FALSE;
 	ms_source_add_consumer(src, &slot->consumer);
 	g_mutex_lock(&slot->mutex);
 	gboolean flowing = slot->status == MS_SLOT_ACTIVE || slot->status == MS_SLOT_BUFFERING;
 	ms_source *dropped = (ms_source *)ms_switch_bind(&slot->sw, src, flowing, &now);
-	set_names(slot, req->resolved, req->quality);
-	ms_relay_set_status(slot, MS_SLOT_EV_BIND, req->request_id, transaction, NULL);
+	if(resolved != NULL)
+		set_names(slot, resolved, quality);
+	ms_relay_set_status(slot, MS_SLOT_EV_BIND, request_id, transaction, NULL);
 	if(now)
 		ms_relay_set_status(slot, MS_SLOT_EV_FLIP, NULL, NULL, NULL);
 	g_mutex_unlock(&slot->mutex);
@@ -243,6 +247,36 @@ static void bind_next(ms_slot *slot, ms_source *src, ms_request *req, const char
 		g_mutex_unlock(&slot->mutex);
 	}
 	ms_source_request_keyframe(src);
+}
+
+/* What the slot shows for src: src, or its H264 transcode when the slot's
+ * m-line did not negotiate the codec src sends; NULL when there is none
+ * (h265_transcode = false). A codec or an m-line not known yet is checked
+ * once known (fix_codec). */
+static ms_source *sendable(ms_slot *slot, ms_source *src)
+{
+	g_mutex_lock(&slot->mutex);
+	int pt = ms_slot_pt(slot, ms_source_codec(src));
+	g_mutex_unlock(&slot->mutex);
+	return pt != -1 ? src : ms_source_transcode(src);
+}
+
+/* The slot's source sends a codec its m-line lacks (found at the offer, or
+ * from the stream): show its transcode instead, or report the slot in
+ * error. Session mutex held. */
+static void fix_codec(ms_slot *slot, ms_source *src)
+{
+	ms_source *t = ms_source_transcode(src);
+	JANUS_LOG(LOG_INFO, MS_TAG "Slot %d: %s sends %s, which its m-line lacks: %s\n", slot->index,
+		ms_source_name(src), ms_source_codec_name(src), t != NULL ? "transcoding" : "error");
+	if(t != NULL) {
+		bind_next(slot, t, NULL, NULL, NULL, NULL);
+		return;
+	}
+	slot_unbind(slot);
+	g_mutex_lock(&slot->mutex);
+	ms_relay_set_status(slot, MS_SLOT_EV_CODEC, NULL, NULL, ms_error_string(MS_ERR_CODEC_NOT_SUPPORTED));
+	g_mutex_unlock(&slot->mutex);
 }
 
 /* Look up a slot of the request; 483 for anything not in the init. */
@@ -311,23 +345,35 @@ static ms_error handle_offer(ms_session *s, ms_request *req, const char *transac
 	}
 	ms_sdp_offer *offer = g_new0(ms_sdp_offer, 1);
 	int *mindex = g_new0(int, s->n_slots);
-	int *pt = g_new0(int, s->n_slots);
+	int *pt = g_new0(int, s->n_slots), *pt265 = g_new0(int, s->n_slots);
 	ms_error err = ms_sdp_parse_offer(sdp, offer, req->detail, sizeof(req->detail));
 	char *answer = NULL;
 	if(err == MS_OK)
-		answer = ms_sdp_build_answer(offer, s->n_slots, janus_random_uint64(), mindex, pt, &err,
+		answer = ms_sdp_build_answer(offer, s->n_slots, janus_random_uint64(), mindex, pt, pt265, &err,
 			req->detail, sizeof(req->detail));
 	if(err != MS_OK || answer == NULL) {
 		err = (err == MS_OK) ? MS_ERR_INTERNAL : err;
 		goto out;
 	}
-	json_t *slots = json_array();
 	for(guint i = 0; i < s->n_slots; i++) {
 		ms_slot *slot = s->slots[i];
 		g_mutex_lock(&slot->mutex);
 		slot->mindex = mindex[i];
+		slot->pt_h264 = pt[i];
+		slot->pt_h265 = pt265[i];
 		g_strlcpy(slot->mid, offer->m[mindex[i]].mid, sizeof(slot->mid));
 		ms_rewrite_init(&slot->rw, g_random_int(), (guint8)pt[i]);
+		ms_source *bound = (ms_source *)slot->sw.bound;
+		g_mutex_unlock(&slot->mutex);
+		/* The m-line's codecs are known now: a stream it cannot take moves
+		 * to its transcode (or the slot to error) before the answer */
+		if(bound != NULL && sendable(slot, bound) != bound)
+			fix_codec(slot, bound);
+	}
+	json_t *slots = json_array();
+	for(guint i = 0; i < s->n_slots; i++) {
+		ms_slot *slot = s->slots[i];
+		g_mutex_lock(&slot->mutex);
 		json_array_append_new(slots, ms_msg_answer_slot(slot->index, slot->stream, slot->status,
 			slot->error, slot->mid));
 		g_mutex_unlock(&slot->mutex);
@@ -338,6 +384,7 @@ static ms_error handle_offer(ms_session *s, ms_request *req, const char *transac
 out:
 	g_free(answer);
 	g_free(pt);
+	g_free(pt265);
 	g_free(mindex);
 	g_free(offer);
 	return err;
@@ -350,10 +397,16 @@ static ms_error switch_to(ms_slot *slot, ms_request *req, const char *token, con
 	ms_source *src = find_stream(slot->session, req->resolved, token, &err);
 	if(src == NULL)
 		return err;
+	ms_source *shown = sendable(slot, src);
+	if(shown == NULL) {
+		g_snprintf(req->detail, sizeof(req->detail), "%s sends %s, which slot %d did not negotiate "
+			"(and h265_transcode is off)", req->resolved, ms_source_codec_name(src), slot->index);
+		return MS_ERR_CODEC_NOT_SUPPORTED;
+	}
 	g_mutex_lock(&slot->mutex);
 	g_strlcpy(slot->token, token, sizeof(slot->token));
 	g_mutex_unlock(&slot->mutex);
-	bind_next(slot, src, req, transaction);
+	bind_next(slot, shown, req->resolved, req->quality, req->request_id, transaction);
 	return MS_OK;
 }
 
@@ -601,11 +654,27 @@ static void unbind_stale(ms_slot *slot)
 		ms_sources_unbind_consumer(&slot->consumer, bound, next);
 }
 
+/* A source the relay withheld because the slot's m-line lacks its codec
+ * (known only once it sent): moved to its transcode. Not again while
+ * another switch is pending. Session mutex held. */
+static void check_codec(ms_slot *slot)
+{
+	g_mutex_lock(&slot->mutex);
+	ms_source *wrong = slot->wrong_codec;
+	slot->wrong_codec = NULL;
+	gboolean fix = wrong != NULL && (wrong == slot->sw.next || (wrong == slot->sw.bound && slot->sw.next == NULL));
+	g_mutex_unlock(&slot->mutex);
+	if(fix)
+		fix_codec(slot, wrong);
+}
+
 void ms_session_tick(ms_session *s, gint64 now)
 {
 	g_mutex_lock(&s->mutex);
-	for(guint i = 0; i < s->n_slots; i++)
+	for(guint i = 0; i < s->n_slots; i++) {
+		check_codec(s->slots[i]);
 		unbind_stale(s->slots[i]);
+	}
 	if(s->setup_since > 0 && ms_config.setup_timeout > 0 && !g_atomic_int_get(&s->destroyed) &&
 			now - s->setup_since >= (gint64)ms_config.setup_timeout * G_USEC_PER_SEC) {
 		/* init without media: give its sources and its place back */

@@ -32,6 +32,10 @@ typedef struct ms_slot {
 	char token[MS_NAME_MAX];	/* the token that authorized stream (resume reuses it) */
 	ms_switch sw;			/* bound/next sources and the switch state (ms_switch.h) */
 	ms_rewrite rw;
+	int pt_h264, pt_h265;		/* payload types of its m-line (-1: not negotiated) */
+	/* A source the slot should show but cannot send (its m-line lacks that
+	 * codec): withheld, and moved to its transcode by the next tick */
+	ms_source *wrong_codec;
 	guint64 packets;		/* relayed */
 	/* A replay that goes out after the source's lock is released (requests,
 	 * PLI: ms_relay_try_now), so the source's other consumers do not wait
@@ -77,5 +81,16 @@ void ms_relay_set_status(ms_slot *slot, ms_slot_event ev, json_t *request_id,
 /* Try to start/flip the slot right now from the GOP cache of src (no live
  * packet needed). Takes src's mutex then the slot's. */
 void ms_relay_try_now(ms_slot *slot, ms_source *src);
+
+/* The payload type slot sends codec with; -1 when its m-line did not
+ * negotiate it. Before the offer, and for a codec not known yet, every
+ * codec is taken (-2): the check comes once both are known. Slot mutex
+ * held (or the session's, before media). */
+static inline int ms_slot_pt(const ms_slot *slot, const ms_codec *codec)
+{
+	if(slot->mindex < 0 || codec == NULL)
+		return -2;
+	return codec == &ms_codec_h265 ? slot->pt_h265 : slot->pt_h264;
+}
 
 #endif

@@ -24,6 +24,7 @@ typedef enum ms_slot_event {
 	MS_SLOT_EV_FLIP,	/* the stream's keyframe (or cached GOP) reached the slot */
 	MS_SLOT_EV_PAUSE,	/* client paused the slot */
 	MS_SLOT_EV_SOURCE_DOWN,	/* the source shown or awaited stopped delivering */
+	MS_SLOT_EV_CODEC,	/* its m-line cannot take the stream's codec, and no transcode */
 	MS_SLOT_EVENT_COUNT
 } ms_slot_event;
 

@@ -18,7 +18,12 @@ struct ms_source {
 	gboolean preload;
 	const ms_source_driver *driver;
 	void *driver_data;
-	const ms_codec *codec;		/* what it sends */
+	const ms_codec *codec;		/* what it sends (NULL: not known yet);
+					 * written by the source thread, mutex held,
+					 * read anywhere with g_atomic_pointer_get */
+	gboolean hidden;		/* an H265 source's H264 transcode: not
+					 * listed, not looked up by name */
+	ms_source *transcode;		/* that transcode of this source, or NULL */
 
 	GMutex mutex;			/* guards everything below */
 	GPtrArray *consumers;		/* ms_consumer*, not owned */
@@ -126,7 +131,7 @@ gboolean ms_sources_add(const char *name, ms_source_url *url, gboolean preload, 
 	src->url = url;
 	src->preload = preload;
 	src->driver = drv;
-	src->codec = &ms_codec_h264;
+	src->codec = ms_codec_by_name(url->codec);	/* rtsp: found in its stream */
 	g_mutex_init(&src->mutex);
 	src->consumers = g_ptr_array_new();
 	src->gop = ms_gop_new(ms_config.gop_cache_bytes, (guint)(ms_config.gop_cache_bytes / 200) + 64);
@@ -189,9 +194,33 @@ static void stop_locked(ms_source *src)
 	JANUS_LOG(LOG_INFO, MS_TAG "Stream %s stopped\n", src->name);
 }
 
+/* The H264 transcode of a source that sends, or may send, H265: a hidden
+ * ffmpeg: variant named "NAME@h264" (no configured name has a '@'). */
+static void add_transcode(ms_source *src)
+{
+	if(src->url->kind == MS_SOURCE_FFMPEG && src->codec != &ms_codec_h265)
+		return;
+	char *name = g_strdup_printf("%s@%s", src->name, ms_codec_h264.name);
+	char *text = g_strdup_printf("ffmpeg:%s#video=%s", src->name, ms_codec_h264.name);
+	char err[128] = "";
+	ms_source_url *url = ms_source_url_parse(text, err, sizeof(err));
+	if(url != NULL && ms_sources_add(name, url, FALSE, err, sizeof(err))) {
+		src->transcode = g_hash_table_lookup(sources, name);
+		src->transcode->hidden = TRUE;
+	} else {
+		JANUS_LOG(LOG_ERR, MS_TAG "Stream %s: no H264 transcode (%s)\n", src->name, err);
+		ms_source_url_free(url);
+	}
+	g_free(text);
+	g_free(name);
+}
+
 void ms_sources_start(void)
 {
 	gint64 now = g_get_monotonic_time();
+	guint configured = order->len;
+	for(guint i = 0; ms_config.h265_transcode && i < configured; i++)
+		add_transcode(g_ptr_array_index(order, i));
 	for(guint i = 0; i < order->len; i++) {
 		ms_source *src = g_ptr_array_index(order, i);
 		char *parent = NULL, *quality = NULL;
@@ -217,7 +246,13 @@ ms_source *ms_sources_lookup(const char *name)
 {
 	if(sources == NULL || name == NULL)
 		return NULL;
-	return g_hash_table_lookup(sources, name);
+	ms_source *src = g_hash_table_lookup(sources, name);
+	return src != NULL && !src->hidden ? src : NULL;
+}
+
+ms_source *ms_source_transcode(const ms_source *src)
+{
+	return src->transcode;
 }
 
 const char *ms_source_name(const ms_source *src)
@@ -232,7 +267,13 @@ const char *ms_source_parent(const ms_source *src)
 
 const ms_codec *ms_source_codec(const ms_source *src)
 {
-	return src->codec;
+	return (const ms_codec *)g_atomic_pointer_get((const ms_codec **)&src->codec);
+}
+
+const char *ms_source_codec_name(const ms_source *src)
+{
+	const ms_codec *c = ms_source_codec(src);
+	return c != NULL ? c->name : NULL;
 }
 
 const ms_source_url *ms_source_get_url(const ms_source *src)
@@ -272,10 +313,12 @@ json_t *ms_sources_list(void)
 	g_mutex_lock(&registry_mutex);
 	for(guint i = 0; order && i < order->len; i++) {
 		ms_source *src = g_ptr_array_index(order, i);
+		if(src->hidden)
+			continue;
 		g_mutex_lock(&src->mutex);
 		json_array_append_new(list, ms_msg_stream_entry(src->name,
 			ms_source_kind_name(src->url->kind), src->parent, src->quality,
-			ms_source_state_name(src->state), src->consumers->len));
+			ms_source_state_name(src->state), src->consumers->len, ms_source_codec_name(src)));
 		g_mutex_unlock(&src->mutex);
 	}
 	g_mutex_unlock(&registry_mutex);
@@ -293,6 +336,7 @@ json_t *ms_sources_status(void)
 		json_object_set_new(e, "name", json_string(src->name));
 		json_object_set_new(e, "kind", json_string(ms_source_kind_name(src->url->kind)));
 		json_object_set_new(e, "state", json_string(ms_source_state_name(src->state)));
+		json_object_set_new(e, "codec", src->codec ? json_string(src->codec->name) : json_null());
 		json_object_set_new(e, "consumers", json_integer(src->consumers->len));
 		/* A source being stopped is reported stopped: its child may already
 		 * be gone while the driver still joins its threads */
@@ -438,15 +482,36 @@ gboolean ms_source_receive(ms_source *src, int fd, const struct sockaddr_storage
 	return TRUE;
 }
 
+/* The source now sends codec: what its cache holds is of the old one. */
+static void set_codec_locked(ms_source *src, const ms_codec *codec)
+{
+	if(src->codec != NULL)
+		JANUS_LOG(LOG_WARN, MS_TAG "Stream %s: now %s (was %s)\n", src->name, codec->name, src->codec->name);
+	else
+		JANUS_LOG(LOG_INFO, MS_TAG "Stream %s: %s\n", src->name, codec->name);
+	g_atomic_pointer_set(&src->codec, codec);
+	ms_gop_reset(src->gop);
+}
+
 void ms_source_deliver(ms_source *src, const guint8 *data, gsize len)
 {
 	/* Parsed here once; the cache, the consumers and their rewriters use
 	 * what this found */
 	ms_packet pkt;
-	if(!ms_packet_parse(&pkt, data, len, src->codec))
+	if(!ms_packet_parse(&pkt, data, len, NULL))
 		return;
 	gint64 now = g_get_monotonic_time();
 	g_mutex_lock(&src->mutex);
+	/* The stream says what it is: a parameter set of another codec than
+	 * the one known (or none known yet) switches the source to it */
+	const ms_codec *seen = ms_codec_sniff(data + pkt.payload_off, pkt.payload_len);
+	if(seen != NULL && seen != src->codec)
+		set_codec_locked(src, seen);
+	if(src->codec == NULL) {
+		g_mutex_unlock(&src->mutex);
+		return;		/* nothing decodable before the first parameter set */
+	}
+	pkt.facts = src->codec->inspect(data + pkt.payload_off, pkt.payload_len);
 	src->last_packet = now;
 	if(src->state != MS_SRC_ACTIVE) {
 		gboolean was_offline = (src->state == MS_SRC_OFFLINE);

@@ -143,8 +143,16 @@ GThread *ms_source_thread(ms_source *src, const char *prefix, int port, GThreadF
 void *ms_source_driver_data(ms_source *src);
 void ms_source_set_driver_data(ms_source *src, void *data);
 const ms_source_url *ms_source_get_url(const ms_source *src);
-/* The codec the source sends (ms_codec.h). */
+/* The codec the source sends (ms_codec.h), from its URL and then from its
+ * stream (a parameter set of another codec switches it); NULL while not
+ * known (an rtsp camera never started). Any thread, no lock. */
 const ms_codec *ms_source_codec(const ms_source *src);
+/* Its name ("h264", "h265"), or NULL. */
+const char *ms_source_codec_name(const ms_source *src);
+/* The H264 transcode of a source that sends or may send H265 (a hidden
+ * ffmpeg: variant, started on demand like any), or NULL (none configured:
+ * an H264 ffmpeg: variant, or h265_transcode = false). */
+ms_source *ms_source_transcode(const ms_source *src);
 
 /* Drivers. */
 extern const ms_source_driver ms_source_rtp_driver;

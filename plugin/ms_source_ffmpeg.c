@@ -6,8 +6,10 @@
  * ffmpeg:  a variant is a consumer of its parent source: the parent's
  *          packets are forwarded (sendto, no allocation) to a local port
  *          where an ffmpeg transcoder reads them through a small SDP file
- *          and sends libx264 RTP back to the variant's own socket. The
- *          camera is pulled once however many variants exist.
+ *          (H264 or H265, as the parent sends: the transcoder is spawned
+ *          once that is known) and sends libx264 or libx265 RTP back to the
+ *          variant's own socket. The camera is pulled once however many
+ *          variants exist. A parent that changes codec restarts it.
  *
  * Locks: the consumer callbacks run on the parent's thread with the
  * PARENT's mutex held and never take the variant's mutex. start runs with
@@ -27,6 +29,7 @@
 #include "ms_rtp.h"
 
 #define FF_PKT_SIZE 1200		/* RTP packets ffmpeg sends us (fit SRTP in an MTU) */
+#define FF_PT 96			/* payload type between ffmpeg and us, both ways */
 #define FF_PORT_CHECK_US (20 * 1000)	/* how often to look whether ffmpeg listens yet */
 
 typedef struct ff_source {
@@ -42,6 +45,7 @@ typedef struct ff_source {
 	int fwd_fd;			/* forwards the parent's RTP to ffmpeg */
 	struct sockaddr_in fwd_to;
 	int in_port;
+	const ms_codec *in_codec;	/* what the transcoder was told it reads */
 	char *sdp_path;
 	volatile gint primed;		/* forwarding live packets */
 	volatile gint upstream_s;	/* parent flowing since (monotonic s + 1), 0: down */
@@ -50,6 +54,7 @@ typedef struct ff_source {
 	guint32 in_ssrc, out_ssrc, ts_off, last_ts;
 	guint16 seq_off, last_seq;
 	/* The sender of our RTP (receive thread only) */
+	gboolean spawn_failed;		/* reported (listen thread only) */
 	gboolean sender_known;		/* socket connected to ffmpeg's port */
 	gint64 last_probe;
 	guint dropped;			/* datagrams from anyone else */
@@ -203,6 +208,7 @@ static void forward(ff_source *f, const guint8 *pkt, gsize len)
 	ms_rtp_set_seq(buf, f->last_seq);
 	ms_rtp_set_ts(buf, f->last_ts);
 	ms_rtp_set_ssrc(buf, f->out_ssrc);
+	ms_rtp_set_pt(buf, FF_PT);
 	sendto(f->fwd_fd, buf, len, MSG_DONTWAIT, (struct sockaddr *)&f->fwd_to, sizeof(f->fwd_to));
 }
 
@@ -211,8 +217,15 @@ static void parent_rtp(ms_consumer *c, ms_source *parent, const ms_packet *pkt, 
 	ff_source *f = c->ctx;
 	if(g_atomic_int_get(&f->upstream_s) == 0)
 		g_atomic_int_set(&f->upstream_s, (gint)(now / G_USEC_PER_SEC) + 1);
-	if(g_atomic_int_get(&f->primed))
-		forward(f, pkt->data, pkt->len);
+	if(!g_atomic_int_get(&f->primed))
+		return;
+	if(ms_source_codec(parent) != f->in_codec) {
+		/* The transcoder reads another codec: start it again for this one */
+		if(g_atomic_int_compare_and_exchange(&f->primed, 1, 0))
+			ms_source_driver_failed(f->src);
+		return;
+	}
+	forward(f, pkt->data, pkt->len);
 }
 
 static void parent_state(ms_consumer *c, ms_source *parent, ms_source_state st)
@@ -244,8 +257,11 @@ static void prime_locked(ms_source *parent, ms_gop *gop, void *data)
 	g_atomic_int_set(&f->primed, 1);
 }
 
-/* Receives ffmpeg's RTP; for a variant, first primes the transcoder once
- * it listens. Takes the parent's mutex (priming) with no mutex held. */
+static void variant_spawn(ff_source *f);
+
+/* Receives ffmpeg's RTP; for a variant, first spawns the transcoder once
+ * the parent's codec is known, then primes it once it listens. Takes the
+ * parent's mutex (priming) with no mutex held. */
 static gpointer listen_thread(gpointer data)
 {
 	ff_source *f = data;
@@ -254,7 +270,10 @@ static gpointer listen_thread(gpointer data)
 	gint64 next_check = 0;
 	gboolean taken_logged = FALSE;
 	while(!g_atomic_int_get(&f->stop)) {
-		if(f->parent != NULL && !g_atomic_int_get(&f->primed) && g_get_monotonic_time() > next_check) {
+		if(f->parent != NULL && f->proc == NULL && !f->spawn_failed)
+			variant_spawn(f);
+		if(f->proc != NULL && f->parent != NULL && !g_atomic_int_get(&f->primed) &&
+				g_get_monotonic_time() > next_check) {
 			/* Forward only to a port our ffmpeg holds: the port was free when
 			 * we chose it, but another process may have taken it since */
 			port_owner owner = udp_port_owner(f->in_port, ms_proc_pid(f->proc));
@@ -343,7 +362,7 @@ static void add_output(GPtrArray *args, int port)
 	add(args, "-f");
 	add(args, "rtp");
 	add(args, "-payload_type");
-	add(args, "96");
+	g_ptr_array_add(args, g_strdup_printf("%d", FF_PT));
 	g_ptr_array_add(args, g_strdup_printf("rtp://127.0.0.1:%d?pkt_size=%d", port, FF_PKT_SIZE));
 }
 
@@ -402,15 +421,16 @@ static void ff_stop(ms_source *src)
 	ff_source *f = ms_source_driver_data(src);
 	if(f == NULL)
 		return;
-	/* The process first, while its input still flows: ffmpeg only notices
-	 * SIGTERM between packets */
-	ms_proc_stop(f->proc);
-	if(f->parent != NULL)
-		ms_source_remove_consumer_idle(f->parent, &f->consumer, ms_source_stop_idle_since(src));
+	/* The thread first (a variant's spawns the process), then the process
+	 * while its input still flows: ffmpeg only notices SIGTERM between
+	 * packets */
 	if(f->thread != NULL) {
 		g_atomic_int_set(&f->stop, 1);
 		g_thread_join(f->thread);
 	}
+	ms_proc_stop(f->proc);
+	if(f->parent != NULL)
+		ms_source_remove_consumer_idle(f->parent, &f->consumer, ms_source_stop_idle_since(src));
 	ff_free(f);
 	ms_source_set_driver_data(src, NULL);
 }
@@ -482,7 +502,7 @@ static int reserve_port(void)
 	return port;
 }
 
-static char *write_sdp(const char *name, int port)
+static char *write_sdp(const char *name, int port, const ms_codec *codec)
 {
 	char *path = NULL;
 	GError *err = NULL;
@@ -492,9 +512,10 @@ static char *write_sdp(const char *name, int port)
 		g_clear_error(&err);
 		return NULL;
 	}
+	gboolean h264 = codec == &ms_codec_h264;
 	char *sdp = g_strdup_printf("v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=%s\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-		"m=video %d RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1\r\n",
-		name, port);
+		"m=video %d RTP/AVP %d\r\na=rtpmap:%d %s\r\n%s",
+		name, port, FF_PT, FF_PT, codec->rtpmap, h264 ? "a=fmtp:96 packetization-mode=1\r\n" : "");
 	gboolean ok = write(fd, sdp, strlen(sdp)) == (ssize_t)strlen(sdp);
 	close(fd);
 	g_free(sdp);
@@ -505,8 +526,9 @@ static char *write_sdp(const char *name, int port)
 	return path;
 }
 
-/* The transcode: scale/fps/bitrate as configured, constrained baseline,
- * no B-frames, SPS/PPS before every IDR, keyframe every gop seconds. */
+/* The transcode: scale/fps/bitrate as configured, no B-frames, parameter
+ * sets before every keyframe, a keyframe every gop seconds. H264:
+ * constrained baseline (libx264); H265: Main (libx265). */
 static void add_encoder(GPtrArray *args, const ms_source_url *url)
 {
 	GString *vf = g_string_new(NULL);
@@ -521,12 +543,21 @@ static void add_encoder(GPtrArray *args, const ms_source_url *url)
 	}
 	g_string_free(vf, TRUE);
 	double gop = url->gop_s > 0 ? url->gop_s : 1.0;
-	const char *enc[] = { "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
-		"-profile:v", "baseline", "-pix_fmt", "yuv420p", "-bf", "0", "-sc_threshold", "0",
-		"-x264-params", "repeat-headers=1" };
-	for(guint i = 0; i < G_N_ELEMENTS(enc); i++)
-		add(args, enc[i]);
 	int keyint = url->fps > 0 ? MAX(1, (int)(url->fps * gop + 0.5)) : MAX(1, (int)(30 * gop + 0.5));
+	if(ms_codec_by_name(url->codec) == &ms_codec_h265) {
+		const char *enc[] = { "-c:v", "libx265", "-preset", "ultrafast", "-tune", "zerolatency",
+			"-pix_fmt", "yuv420p", "-x265-params" };
+		for(guint i = 0; i < G_N_ELEMENTS(enc); i++)
+			add(args, enc[i]);
+		g_ptr_array_add(args, g_strdup_printf("keyint=%d:min-keyint=%d:bframes=0:scenecut=0:"
+			"repeat-headers=1:log-level=warning", keyint, keyint));
+	} else {
+		const char *enc[] = { "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
+			"-profile:v", "baseline", "-pix_fmt", "yuv420p", "-bf", "0", "-sc_threshold", "0",
+			"-x264-params", "repeat-headers=1" };
+		for(guint i = 0; i < G_N_ELEMENTS(enc); i++)
+			add(args, enc[i]);
+	}
 	add(args, "-g");
 	g_ptr_array_add(args, g_strdup_printf("%d", keyint));
 	add(args, "-keyint_min");
@@ -547,20 +578,25 @@ static void add_encoder(GPtrArray *args, const ms_source_url *url)
 	}
 }
 
-static gboolean variant_spawn(ff_source *f, const ms_source_url *url)
+/* Spawn the transcoder once the parent's codec is known (listen thread);
+ * a failure is reported once and the source restarted with backoff. */
+static void variant_spawn(ff_source *f)
 {
+	const ms_source_url *url = ms_source_get_url(f->src);
+	const ms_codec *codec = ms_source_codec(f->parent);
+	if(codec == NULL)
+		return;		/* the parent has not sent a parameter set yet */
+	f->in_codec = codec;
 	f->in_port = reserve_port();
-	f->fwd_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if(f->in_port < 0 || f->fwd_fd < 0)
-		return FALSE;
 	f->fwd_to.sin_family = AF_INET;
 	f->fwd_to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	f->fwd_to.sin_port = htons((guint16)f->in_port);
-	int sndbuf = MS_SOURCE_SOCKET_BUFFER;
-	setsockopt(f->fwd_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
-	f->sdp_path = write_sdp(ms_source_name(f->src), f->in_port);
-	if(f->sdp_path == NULL)
-		return FALSE;
+	f->sdp_path = f->in_port > 0 ? write_sdp(ms_source_name(f->src), f->in_port, codec) : NULL;
+	if(f->sdp_path == NULL) {
+		f->spawn_failed = TRUE;
+		ms_source_driver_failed(f->src);
+		return;
+	}
 	GPtrArray *args = base_args();
 	const char *in[] = { "-protocol_whitelist", "file,udp,rtp", "-reorder_queue_size", "0",
 		"-analyzeduration", "1000000", "-fpsprobesize", "0", "-i" };
@@ -574,7 +610,10 @@ static gboolean variant_spawn(ff_source *f, const ms_source_url *url)
 	add_output(args, f->port);
 	f->proc = spawn(f, args, NULL);
 	g_ptr_array_free(args, TRUE);
-	return f->proc != NULL;
+	if(f->proc == NULL) {
+		f->spawn_failed = TRUE;
+		ms_source_driver_failed(f->src);
+	}
 }
 
 /* Variant mutex held; takes the parent's (child before parent). */
@@ -588,18 +627,19 @@ static gboolean variant_start(ms_source *src)
 	if(f == NULL)
 		return FALSE;
 	f->out_ssrc = g_random_int();
-	if(!variant_spawn(f, url)) {
-		ms_proc_stop(f->proc);
+	f->fwd_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if(f->fwd_fd < 0) {
 		ff_free(f);
 		return FALSE;
 	}
+	int sndbuf = MS_SOURCE_SOCKET_BUFFER;
+	setsockopt(f->fwd_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	f->consumer.ops = &parent_ops;
 	f->consumer.ctx = f;
 	f->parent = parent;
 	ms_source_add_consumer(parent, &f->consumer);
 	if(!start_thread(f)) {
 		ms_source_remove_consumer(parent, &f->consumer);
-		ms_proc_stop(f->proc);
 		ff_free(f);
 		return FALSE;
 	}

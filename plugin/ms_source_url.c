@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <arpa/inet.h>
 #include "ms_source_url.h"
+#include "ms_codec.h"
 
 static const char *kind_names[] = { "rtp", "rtsp", "ffmpeg" };
 
@@ -70,8 +71,20 @@ static gboolean split_hostport(const char *s, gboolean port_optional, char **hos
 	return TRUE;
 }
 
+/* A "video=" value: a codec of the table (ms_codec.h). */
+static gboolean set_codec(ms_source_url *url, const char *val, char *err, gsize errlen)
+{
+	if(ms_codec_by_name(val) == NULL) {
+		g_snprintf(err, errlen, "unsupported video codec '%.16s' (h264 or h265)", val);
+		return FALSE;
+	}
+	g_free(url->codec);
+	url->codec = g_ascii_strdown(val, -1);
+	return TRUE;
+}
+
 /* rtp:// options after '#': from=ADDR or from=ADDR:PORT (only that sender
- * is accepted). ADDR must be a numeric address. */
+ * is accepted; ADDR numeric), video=h264|h265 (what the feed sends). */
 static gboolean parse_rtp_options(ms_source_url *url, char *opts, char *err, gsize errlen)
 {
 	char **parts = g_strsplit(opts, "#", -1);
@@ -82,7 +95,11 @@ static gboolean parse_rtp_options(ms_source_url *url, char *opts, char *err, gsi
 				split_hostport(*p + 5, TRUE, &url->from_host, &url->from_port) &&
 				(inet_pton(AF_INET, url->from_host, addr) == 1 || inet_pton(AF_INET6, url->from_host, addr) == 1))
 			continue;
-		g_snprintf(err, errlen, "bad rtp option '#%.40s' (#from=ADDR or #from=ADDR:PORT, numeric)", *p);
+		if(g_str_has_prefix(*p, "video=") && url->codec == NULL) {
+			ok = set_codec(url, *p + 6, err, errlen);
+			continue;
+		}
+		g_snprintf(err, errlen, "bad rtp option '#%.40s' (#from=ADDR[:PORT], numeric; #video=h264|h265)", *p);
 		ok = FALSE;
 	}
 	g_strfreev(parts);
@@ -99,6 +116,8 @@ static ms_source_url *parse_rtp(const char *source, char *err, gsize errlen)
 	ms_source_url *url = parse_rtp_address(rest, err, errlen);
 	if(url != NULL && opts != NULL && !parse_rtp_options(url, opts, err, errlen))
 		g_clear_pointer(&url, ms_source_url_free);
+	if(url != NULL && url->codec == NULL)
+		url->codec = g_strdup("h264");
 	g_free(rest);
 	return url;
 }
@@ -185,13 +204,7 @@ static gboolean ffmpeg_option(ms_source_url *url, const char *opt, char *err, gs
 	const char *val = eq + 1;
 	gboolean ok = TRUE;
 	if(strcmp(key, "video") == 0) {
-		if(strcmp(val, "h264") != 0) {
-			g_snprintf(err, errlen, "unsupported video codec '%s' (h264 only)", val);
-			ok = FALSE;
-		} else {
-			g_free(url->codec);
-			url->codec = g_strdup(val);
-		}
+		ok = set_codec(url, val, err, errlen);
 	} else if(strcmp(key, "height") == 0) {
 		ok = parse_int(val, 16, 4320, &url->height);
 	} else if(strcmp(key, "width") == 0) {

@@ -1,10 +1,11 @@
 /* ms_source_url.h: source strings of the streams config (pure).
  *
  * Source syntax (go2rtc's; docs/sources.md):
- *   rtp://HOST:PORT[#from=ADDR[:PORT]]       RTP pushed to us (we listen; with
+ *   rtp://HOST:PORT[#from=ADDR[:PORT]][#video=h264|h265]
+ *                                            RTP pushed to us (we listen; with
  *                                            #from, only from that sender)
  *   rtsp://[user[:pass]@]host[:port]/path    a camera we pull
- *   ffmpeg:PARENT#video=h264#height=H[#width=W][#fps=F][#bitrate=K][#gop=S]
+ *   ffmpeg:PARENT#video=h264|h265#height=H[#width=W][#fps=F][#bitrate=K][#gop=S]
  *                                            a transcode of another stream
  * Variant names: "camera1-360p" is parent "camera1", quality "360p". */
 #ifndef MS_SOURCE_URL_H
@@ -26,7 +27,8 @@ typedef struct ms_source_url {
 	char *from_host;	/* rtp: the only sender accepted (numeric), or NULL */
 	int from_port;		/* rtp: ... from that port only (0: any port) */
 	char *parent;		/* ffmpeg: the stream transcoded */
-	char *codec;		/* ffmpeg: output codec ("h264") */
+	char *codec;		/* rtp: what the feed sends, ffmpeg: the output codec
+				 * ("h264" or "h265"; default "h264"); rtsp: NULL */
 	int width, height;	/* ffmpeg: 0 = keep */
 	int fps;		/* ffmpeg: 0 = keep */
 	int bitrate_kbps;	/* ffmpeg: 0 = encoder default */

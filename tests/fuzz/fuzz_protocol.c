@@ -44,7 +44,7 @@ static void exercise(const ms_request *req, ms_error err)
 		msg = ms_msg_ready(req->request_id, req->n_slots);
 	else if(req->has_stream)
 		msg = ms_msg_status(req->request_id, req->slot, req->resolved, req->quality,
-			MS_SLOT_BUFFERING, NULL);
+			MS_SLOT_BUFFERING, NULL, "h264");
 	else
 		msg = ms_msg_keyframe(req->request_id, req->slot);
 	char *text = json_dumps(msg, JSON_COMPACT);

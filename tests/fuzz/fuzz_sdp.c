@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static ms_sdp_offer offer, reread;
 
-static void check_answer(const char *answer, guint n_slots, const int *mindex, const int *pt)
+static void check_answer(const char *answer, guint n_slots, const int *mindex, const int *pt, const int *pt265)
 {
 	char detail[160];
 	if(ms_sdp_parse_offer(answer, &reread, detail, sizeof(detail)) != MS_OK)
@@ -30,7 +30,10 @@ static void check_answer(const char *answer, guint n_slots, const int *mindex, c
 	}
 	for(guint k = 0; k < n_slots; k++) {
 		const ms_sdp_mline *m = &reread.m[mindex[k]];
-		if(strcmp(m->media, "video") != 0 || m->pt != pt[k] || pt[k] < 0 || pt[k] > 127)
+		if(strcmp(m->media, "video") != 0 || m->h264.pt != pt[k] || pt[k] < 0 || pt[k] > 127)
+			abort();
+		/* H265 kept where offered, with its own payload type */
+		if(m->h265.pt != pt265[k] || (pt265[k] >= 0 && pt265[k] == pt[k]))
 			abort();
 		if(k > 0 && mindex[k] <= mindex[k - 1])
 			abort();
@@ -45,14 +48,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char detail[160];
 	if(ms_sdp_parse_offer(sdp, &offer, detail, sizeof(detail)) == MS_OK) {
 		for(guint n = 1; n <= 9; n++) {
-			int mindex[9], pt[9];
+			int mindex[9], pt[9], pt265[9];
 			ms_error err = MS_OK;
-			char *answer = ms_sdp_build_answer(&offer, n, 42, mindex, pt, &err,
+			char *answer = ms_sdp_build_answer(&offer, n, 42, mindex, pt, pt265, &err,
 				detail, sizeof(detail));
 			if((answer == NULL) != (err != MS_OK))
 				abort();
 			if(answer != NULL)
-				check_answer(answer, n, mindex, pt);
+				check_answer(answer, n, mindex, pt, pt265);
 			g_free(answer);
 		}
 	}

@@ -64,6 +64,7 @@ static void test_error_strings(void)
 	g_assert_cmpstr(ms_error_string(MS_ERR_STREAM_NOT_FOUND), ==, "stream not found");
 	g_assert_cmpstr(ms_error_string(MS_ERR_INVALID_STATE), ==, "invalid state");
 	g_assert_cmpstr(ms_error_string(MS_ERR_UNAUTHORIZED), ==, "unauthorized");
+	g_assert_cmpstr(ms_error_string(MS_ERR_CODEC_NOT_SUPPORTED), ==, "codec not supported");
 	g_assert_cmpstr(ms_error_string(MS_ERR_INTERNAL), ==, "internal error");
 	g_assert_cmpstr(ms_error_string((ms_error)123), ==, "internal error");
 }
@@ -541,18 +542,19 @@ static void test_msg_replies(void)
 static void test_msg_status(void)
 {
 	json_t *rid = json_string("uuid-789");
-	assert_msg(ms_msg_status(rid, 0, "camera4-720p", "720p", MS_SLOT_BUFFERING, NULL),
+	assert_msg(ms_msg_status(rid, 0, "camera4-720p", "720p", MS_SLOT_BUFFERING, NULL, "h264"),
 		"{\"type\":\"multistream/status\",\"value\":{\"request_id\":\"uuid-789\",\"slot\":0,"
-		"\"status\":{\"slot\":0,\"stream\":\"camera4-720p\",\"quality\":\"720p\",\"status\":\"buffering\"}}}");
-	assert_msg(ms_msg_status(NULL, 2, "camera4", NULL, MS_SLOT_ACTIVE, NULL),
+		"\"status\":{\"slot\":0,\"stream\":\"camera4-720p\",\"quality\":\"720p\",\"status\":\"buffering\","
+		"\"codec\":\"h264\"}}}");
+	assert_msg(ms_msg_status(NULL, 2, "camera4", NULL, MS_SLOT_ACTIVE, NULL, "h265"),
 		"{\"type\":\"multistream/status\",\"value\":{\"slot\":2,"
-		"\"status\":{\"slot\":2,\"stream\":\"camera4\",\"status\":\"active\"}}}");
-	assert_msg(ms_msg_status(NULL, 1, "camera9", "", MS_SLOT_ERROR, "stream not found"),
+		"\"status\":{\"slot\":2,\"stream\":\"camera4\",\"status\":\"active\",\"codec\":\"h265\"}}}");
+	assert_msg(ms_msg_status(NULL, 1, "camera9", "", MS_SLOT_ERROR, "stream not found", NULL),
 		"{\"type\":\"multistream/status\",\"value\":{\"slot\":1,\"status\":{\"slot\":1,"
-		"\"stream\":\"camera9\",\"status\":\"error\",\"error\":\"stream not found\"}}}");
-	assert_msg(ms_msg_status(NULL, 1, "camera1", "native", MS_SLOT_OFFLINE, NULL),
+		"\"stream\":\"camera9\",\"status\":\"error\",\"error\":\"stream not found\",\"codec\":null}}}");
+	assert_msg(ms_msg_status(NULL, 1, "camera1", "native", MS_SLOT_OFFLINE, NULL, "h264"),
 		"{\"type\":\"multistream/status\",\"value\":{\"slot\":1,\"status\":{\"slot\":1,"
-		"\"stream\":\"camera1\",\"quality\":\"native\",\"status\":\"offline\"}}}");
+		"\"stream\":\"camera1\",\"quality\":\"native\",\"status\":\"offline\",\"codec\":\"h264\"}}}");
 	json_decref(rid);
 }
 
@@ -577,14 +579,16 @@ static void test_msg_streams(void)
 {
 	json_t *rid = json_integer(77);
 	json_t *list = json_array();
-	json_array_append_new(list, ms_msg_stream_entry("camera1", "rtsp", NULL, NULL, "active", 2));
+	json_array_append_new(list, ms_msg_stream_entry("camera1", "rtsp", NULL, NULL, "active", 2, "h265"));
 	json_array_append_new(list, ms_msg_stream_entry("camera1-360p", "ffmpeg", "camera1", "360p",
-		"idle", 0));
+		"idle", 0, "h264"));
+	json_array_append_new(list, ms_msg_stream_entry("camera2", "rtsp", NULL, NULL, "idle", 0, NULL));
 	assert_msg(ms_msg_streams(rid, list),
 		"{\"type\":\"multistream/streams\",\"value\":{\"request_id\":77,\"streams\":["
-		"{\"name\":\"camera1\",\"kind\":\"rtsp\",\"state\":\"active\",\"consumers\":2},"
+		"{\"name\":\"camera1\",\"kind\":\"rtsp\",\"state\":\"active\",\"consumers\":2,\"codec\":\"h265\"},"
 		"{\"name\":\"camera1-360p\",\"kind\":\"ffmpeg\",\"parent\":\"camera1\",\"quality\":\"360p\","
-		"\"state\":\"idle\",\"consumers\":0}]}}");
+		"\"state\":\"idle\",\"consumers\":0,\"codec\":\"h264\"},"
+		"{\"name\":\"camera2\",\"kind\":\"rtsp\",\"state\":\"idle\",\"consumers\":0,\"codec\":null}]}}");
 	assert_msg(ms_msg_streams(NULL, NULL), "{\"type\":\"multistream/streams\",\"value\":{\"streams\":[]}}");
 	json_decref(rid);
 }

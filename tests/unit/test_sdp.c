@@ -74,7 +74,7 @@ static char *answer_for(const char *offer_text, guint n_slots, int *mindex, int 
 	ms_error err = ms_sdp_parse_offer(offer_text, offer, detail, sizeof(detail));
 	if(err != MS_OK)
 		g_error("parse: %s", detail);
-	char *answer = ms_sdp_build_answer(offer, n_slots, SESSION_ID, mindex, pt, &err,
+	char *answer = ms_sdp_build_answer(offer, n_slots, SESSION_ID, mindex, pt, NULL, &err,
 		detail, sizeof(detail));
 	if(answer == NULL)
 		g_error("answer: %d %s", err, detail);
@@ -178,9 +178,9 @@ static void test_parse_chrome(void)
 		g_assert_cmpstr(m->first_fmt, ==, "96");
 		g_assert_cmpstr(m->mid, ==, mid);
 		g_assert_true(m->recv);
-		g_assert_cmpint(m->pt, ==, 106);
-		g_assert_cmpstr(m->fmtp, ==, "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f");
-		g_assert_true(m->rtcp_fb_nack && m->rtcp_fb_pli && m->rtcp_fb_fir);
+		g_assert_cmpint(m->h264.pt, ==, 106);
+		g_assert_cmpstr(m->h264.fmtp, ==, "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f");
+		g_assert_true(m->h264.nack && m->h264.pli && m->h264.fir);
 	}
 	g_free(o);
 	g_free(text);
@@ -194,7 +194,7 @@ static void test_parse_audio_video(void)
 	g_assert_cmpuint(o->n, ==, 4);
 	g_assert_cmpuint(o->n_video, ==, 2);
 	g_assert_cmpstr(o->m[0].media, ==, "audio");
-	g_assert_cmpint(o->m[0].pt, ==, -1);
+	g_assert_cmpint(o->m[0].h264.pt, ==, -1);
 	g_assert_cmpstr(o->m[0].first_fmt, ==, "111");
 	g_assert_cmpstr(o->m[3].media, ==, "application");
 	g_assert_cmpstr(o->m[3].proto, ==, "UDP/DTLS/SCTP");
@@ -211,11 +211,11 @@ static void test_fewer_video(void)
 	ms_error err = MS_OK;
 	int mindex[3] = { -1, -1, -1 };
 	g_assert_cmpint(ms_sdp_parse_offer(text, o, NULL, 0), ==, MS_OK);
-	g_assert_null(ms_sdp_build_answer(o, 3, SESSION_ID, mindex, NULL, &err, detail, sizeof(detail)));
+	g_assert_null(ms_sdp_build_answer(o, 3, SESSION_ID, mindex, NULL, NULL, &err, detail, sizeof(detail)));
 	g_assert_cmpint(err, ==, MS_ERR_INVALID_REQUEST);
 	g_assert_nonnull(strstr(detail, "2 video m-lines for 3 slots"));
 	g_assert_cmpint(mindex[0], ==, -1);
-	char *a = ms_sdp_build_answer(o, 2, SESSION_ID, mindex, NULL, &err, NULL, 0);
+	char *a = ms_sdp_build_answer(o, 2, SESSION_ID, mindex, NULL, NULL, &err, NULL, 0);
 	g_assert_nonnull(a);
 	g_assert_cmpint(err, ==, MS_OK);
 	g_assert_cmpint(mindex[1], ==, 1);
@@ -297,7 +297,7 @@ static void test_offer_cases(void)
 		if(err != cases[i].parse)
 			g_error("case %zu: parse %d (%s)", i, err, detail);
 		if(err == MS_OK) {
-			char *a = ms_sdp_build_answer(o, 1, 1, NULL, NULL, &err, detail, sizeof(detail));
+			char *a = ms_sdp_build_answer(o, 1, 1, NULL, NULL, NULL, &err, detail, sizeof(detail));
 			if(err != cases[i].build || (a == NULL) != (err != MS_OK))
 				g_error("case %zu: build %d (%s)", i, err, detail);
 			g_free(a);
@@ -394,14 +394,62 @@ static void test_build_args(void)
 	ms_error err = MS_OK;
 	char detail[64];
 	g_assert_cmpint(ms_sdp_parse_offer(HEAD VIDEO("0", ""), o, NULL, 0), ==, MS_OK);
-	g_assert_null(ms_sdp_build_answer(o, 0, 1, NULL, NULL, &err, detail, sizeof(detail)));
+	g_assert_null(ms_sdp_build_answer(o, 0, 1, NULL, NULL, NULL, &err, detail, sizeof(detail)));
 	g_assert_cmpint(err, ==, MS_ERR_INVALID_REQUEST);
-	g_assert_null(ms_sdp_build_answer(NULL, 1, 1, NULL, NULL, &err, NULL, 0));
+	g_assert_null(ms_sdp_build_answer(NULL, 1, 1, NULL, NULL, NULL, &err, NULL, 0));
 	g_assert_cmpint(err, ==, MS_ERR_INVALID_REQUEST);
 	/* err may be NULL */
-	char *a = ms_sdp_build_answer(o, 1, G_MAXUINT64, NULL, NULL, NULL, NULL, 0);
+	char *a = ms_sdp_build_answer(o, 1, G_MAXUINT64, NULL, NULL, NULL, NULL, NULL, 0);
 	g_assert_nonnull(strstr(a, "o=- 18446744073709551615 1 IN IP4"));
 	g_free(a);
+	g_free(o);
+}
+
+/* H265 where offered, beside H264, in the offer's order; Main before Main10 */
+static void test_h265(void)
+{
+	const char *offer_text =
+		"v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+		"m=video 9 UDP/TLS/RTP/SAVPF 49 51 102\r\na=mid:0\r\na=recvonly\r\n"
+		"a=rtpmap:49 H265/90000\r\na=fmtp:49 level-id=180;profile-id=2;tier-flag=0;tx-mode=SRST\r\n"
+		"a=rtpmap:51 H265/90000\r\na=fmtp:51 level-id=180;profile-id=1;tier-flag=0;tx-mode=SRST\r\n"
+		"a=rtcp-fb:51 nack pli\r\n"
+		"a=rtpmap:102 H264/90000\r\na=fmtp:102 packetization-mode=1;profile-level-id=42e01f\r\n"
+		"m=video 9 UDP/TLS/RTP/SAVPF 102 49\r\na=mid:1\r\na=recvonly\r\n"
+		"a=rtpmap:102 H264/90000\r\na=fmtp:102 packetization-mode=1;profile-level-id=42e01f\r\n"
+		"a=rtpmap:49 H265/90000\r\n"
+		"m=video 9 UDP/TLS/RTP/SAVPF 102 96\r\na=mid:2\r\na=recvonly\r\n"
+		"a=rtpmap:102 H264/90000\r\na=rtpmap:96 H265/90000/2\r\na=rtpmap:96 VP8/90000\r\n"
+		"m=video 9 UDP/TLS/RTP/SAVPF 49\r\na=mid:3\r\na=recvonly\r\na=rtpmap:49 H265/90000\r\n";
+	ms_sdp_offer *o = g_new0(ms_sdp_offer, 1);
+	g_assert_cmpint(ms_sdp_parse_offer(offer_text, o, NULL, 0), ==, MS_OK);
+	g_assert_cmpint(o->m[0].h265.pt, ==, 51);
+	g_assert_true(o->m[0].h265.pli && !o->m[0].h265.fir);
+	g_assert_true(o->m[0].h265_first);
+	g_assert_cmpint(o->m[1].h265.pt, ==, 49);
+	g_assert_false(o->m[1].h265_first);
+	/* a pt's first rtpmap counts; "H265/90000/2" is still H265 */
+	g_assert_cmpint(o->m[2].h265.pt, ==, 96);
+	g_assert_cmpint(o->m[2].h264.pt, ==, 102);
+	int mindex[4], pt[4], pt265[4];
+	ms_error err = MS_OK;
+	char detail[160];
+	char *a = ms_sdp_build_answer(o, 3, SESSION_ID, mindex, pt, pt265, &err, detail, sizeof(detail));
+	g_assert_nonnull(a);
+	g_assert_cmpint(pt[0], ==, 102);
+	g_assert_cmpint(pt265[0], ==, 51);
+	g_assert_cmpint(pt265[1], ==, 49);
+	g_assert_nonnull(strstr(a, "m=video 9 UDP/TLS/RTP/SAVPF 51 102\r\n"));
+	g_assert_nonnull(strstr(a, "a=rtpmap:51 H265/90000\r\na=fmtp:51 level-id=180;profile-id=1;tier-flag=0;tx-mode=SRST\r\n"
+		"a=rtcp-fb:51 nack pli\r\na=rtpmap:102 H264/90000\r\n"));
+	g_assert_nonnull(strstr(a, "m=video 9 UDP/TLS/RTP/SAVPF 102 49\r\n"));
+	g_assert_null(strstr(a, "profile-id=2"));
+	check_reparse(offer_text, a);
+	g_free(a);
+	/* an m-line with H265 alone is still refused: H264 is the common ground */
+	g_assert_null(ms_sdp_build_answer(o, 4, SESSION_ID, mindex, pt, pt265, &err, detail, sizeof(detail)));
+	g_assert_cmpint(err, ==, MS_ERR_INVALID_REQUEST);
+	g_assert_nonnull(strstr(detail, "no H264"));
 	g_free(o);
 }
 
@@ -422,5 +470,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/ms/sdp/answer/no-mid", test_no_mid);
 	g_test_add_func("/ms/sdp/answer/bad-fmtp", test_bad_fmtp);
 	g_test_add_func("/ms/sdp/answer/args", test_build_args);
+	g_test_add_func("/ms/sdp/answer/h265", test_h265);
 	return g_test_run();
 }
