@@ -1,7 +1,7 @@
-// ffmpeg colour cameras pushing H264 over RTP (payload type 96) to
-// 127.0.0.1:PORT. Each camera has a distinct colour AND a distinct
-// resolution, so an RTP-level test can tell cameras apart from the SPS of a
-// keyframe. Stopped by PID.
+// ffmpeg colour cameras pushing H264 (default) or H265 (codec: 'h265') over
+// RTP (payload type 96) to 127.0.0.1:PORT. Each camera has a distinct colour
+// AND a distinct resolution, so an RTP-level test can tell cameras apart from
+// the SPS of a keyframe. Stopped by PID.
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnTracked, stopTracked } from './procs.mjs';
@@ -25,14 +25,18 @@ const FONT = ['/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf', '/usr/shar
 /**
  * Start one camera.
  * opts: { name, port, colour, width, height, fps=15, gop=30, label=true, logDir,
- *         localRtpPort } (localRtpPort: send from this UDP source port,
- *         ffmpeg's `localrtpport`; default: an ephemeral port)
+ *         localRtpPort, codec='h264' } (localRtpPort: send from this UDP
+ *         source port, ffmpeg's `localrtpport`; default: an ephemeral port;
+ *         codec 'h265': libx265, no B-frames, VPS/SPS/PPS before every
+ *         keyframe, keyframe every gop frames)
  */
 export function startCamera(opts) {
   const { name, port } = opts;
   const fps = opts.fps || 15;
   const gop = opts.gop || 30;
   const { colour, width, height } = opts;
+  const codec = opts.codec || 'h264';
+  if (codec !== 'h264' && codec !== 'h265') throw new Error(`startCamera: unknown codec ${codec}`);
   let vf = [];
   if (opts.label !== false && FONT) {
     vf.push(`drawtext=fontfile=${FONT}:text='${name} %{n}':x=8:y=8:fontsize=20:fontcolor=black:box=1:boxcolor=white@0.7`);
@@ -42,10 +46,16 @@ export function startCamera(opts) {
     '-re', '-f', 'lavfi', '-i', `color=c=${colour}:s=${width}x${height}:r=${fps}`,
     ...(vf.length ? ['-vf', vf.join(',')] : []),
     '-an',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline',
-    '-pix_fmt', 'yuv420p',
-    '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', '-bf', '0',
-    '-x264-params', 'repeat-headers=1',
+    ...(codec === 'h265' ? [
+      '-c:v', 'libx265', '-preset', 'ultrafast', '-tune', 'zerolatency',
+      '-pix_fmt', 'yuv420p',
+      '-x265-params', `keyint=${gop}:min-keyint=${gop}:bframes=0:repeat-headers=1:scenecut=0:log-level=warning`,
+    ] : [
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline',
+      '-pix_fmt', 'yuv420p',
+      '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', '-bf', '0',
+      '-x264-params', 'repeat-headers=1',
+    ]),
     '-b:v', '300k',
     '-payload_type', '96', '-ssrc', String(opts.ssrc ?? (0x1000 + port)),
     '-f', 'rtp', `rtp://127.0.0.1:${port}?pkt_size=1200${opts.localRtpPort ? `&localrtpport=${opts.localRtpPort}` : ''}`,
@@ -54,7 +64,7 @@ export function startCamera(opts) {
   fs.mkdirSync(logDir, { recursive: true });
   const logFile = path.join(logDir, `camera-${name}-${port}.log`);
   const child = spawnTracked(`camera:${name}`, 'ffmpeg', args, { logFile });
-  return { name, port, colour, width, height, fps, gop, child, logFile, stop: () => stopTracked(child, 3000) };
+  return { name, port, codec, colour, width, height, fps, gop, child, logFile, stop: () => stopTracked(child, 3000) };
 }
 
 /**

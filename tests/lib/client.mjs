@@ -284,6 +284,16 @@ export function h264Codec() {
   });
 }
 
+// H265 Main, as Chrome offers it where it decodes H265.
+export function h265Codec() {
+  return new RTCRtpCodecParameters({
+    mimeType: 'video/H265',
+    clockRate: 90000,
+    rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }],
+    parameters: 'level-id=93;profile-id=1;tier-flag=0;tx-mode=SRST',
+  });
+}
+
 export class MsPeer {
   constructor(nSlots, { codecs = null } = {}) {
     this.pc = new RTCPeerConnection({
@@ -386,14 +396,14 @@ export async function openHandle(janus, { plugin = MS_PLUGIN, keepaliveMs = 4000
  * slots: [{slot, stream, quality?}]; extra: more init value fields (e.g.
  * token); token: Janus's own token (token_auth).
  */
-export async function connectMultistream(janus, slots, { log = null, connect = true, extra = {}, token = null } = {}) {
+export async function connectMultistream(janus, slots, { log = null, connect = true, extra = {}, token = null, codecs = null } = {}) {
   const client = await openHandle(janus, { log, token });
   const ready = await client.request('multistream/init', { slots, ...extra });
   if (ready.data.type !== 'multistream/ready') {
     client.drop();
     throw new Error(`init failed: ${JSON.stringify(ready.data)}`);
   }
-  const peer = new MsPeer(slots.length);
+  const peer = new MsPeer(slots.length, { codecs });
   const offer = await peer.createOffer();
   const answer = await client.request('multistream/offer', {}, { jsep: offer, timeoutMs: 10000 });
   if (answer.data.type !== 'multistream/answer' || !answer.jsep) {

@@ -6,17 +6,26 @@ import { startJanus, pluginSkipReason, sleep } from './janus.mjs';
 import { startCameras, stopCameras } from './cameras.mjs';
 import { AdminClient, connectMultistream, openHandle } from './client.mjs';
 import { stopAll } from './procs.mjs';
-import { packetResolution } from './h264.mjs';
+import { packetResolution as resolution264 } from './h264.mjs';
+import { packetResolution as resolution265 } from './h265.mjs';
+
+// The resolution an SPS in the payload announces, H264 or H265 (the two
+// cannot be mistaken: see tests/lib/h265.mjs sniffCodec).
+const packetResolution = (payload) => resolution264(payload) || resolution265(payload);
 
 export const skipPlugin = () => pluginSkipReason() || false;
 
 /**
- * cameras: [{ stream: 'camera1', port: 5004 }, ...] (presets give colour and
- * resolution in order). general: extra general settings.
+ * cameras: [{ stream: 'camera1', port: 5004, codec?, declare? }, ...] (presets
+ * give colour and resolution in order; codec 'h265' sends H265, declared in
+ * the source URL as #video=h265 unless declare is false). general: extra
+ * general settings.
  */
 export async function startFixture({ name, cameras, general = {}, extraStreams = {}, sessionTimeout = 10 }) {
   const streams = {};
-  for (const c of cameras) streams[c.stream] = `rtp://127.0.0.1:${c.port}`;
+  for (const c of cameras) {
+    streams[c.stream] = `rtp://127.0.0.1:${c.port}${c.codec === 'h265' && c.declare !== false ? '#video=h265' : ''}`;
+  }
   Object.assign(streams, extraStreams);
   const janus = await startJanus({
     name,
@@ -30,7 +39,7 @@ export async function startFixture({ name, cameras, general = {}, extraStreams =
   const log = (line) => fs.appendFileSync(logFile, `${line}\n`);
   let cams = [];
   try {
-    cams = await startCameras(cameras.map((c) => ({ name: c.stream, port: c.port })), { logDir: janus.outDir, staggerMs: 300 });
+    cams = await startCameras(cameras.map((c) => ({ name: c.stream, port: c.port, codec: c.codec })), { logDir: janus.outDir, staggerMs: 300 });
   } catch (e) {
     await janus.stop();
     throw e;
@@ -43,8 +52,8 @@ export async function startFixture({ name, cameras, general = {}, extraStreams =
     janus, cams, byStream, admin, log, clients, peers,
     /** Expected "WxH" of a stream's camera. */
     res(stream) { const c = byStream[stream]; return c ? `${c.width}x${c.height}` : null; },
-    async connect(slots) {
-      const r = await connectMultistream(janus, slots, { log });
+    async connect(slots, { codecs = null } = {}) {
+      const r = await connectMultistream(janus, slots, { log, codecs });
       clients.push(r.client);
       peers.push(r.peer);
       return r;
