@@ -6,8 +6,12 @@
 // quality variant if it has one. Click a tile: its highest variant;
 // double-click: back to the grid quality.
 //
-// For browser tests: every tile is [data-slot="k"] with a <video>, a
-// .badge[data-status], a .stats[data-fps][data-kbps][data-switch-ms];
+// Each tile shows the codec its slot sends (status `codec`: H264/H265) next
+// to the status badge, hidden while the server reports none.
+//
+// For browser tests: every tile is [data-slot="k"][data-codec] with a <video>,
+// a .badge[data-status], a .codec[data-codec] ("h264", "h265" or "" when
+// unknown), a .stats[data-fps][data-kbps][data-switch-ms];
 // window.msWall = {client, ready, cameras, layout, setLayout(l), switchTile(k, hq)}.
 import { MultiStreamClient } from '../client/multistream-client.js';
 
@@ -80,10 +84,11 @@ function buildGrid(n) {
 		tile.dataset.slot = String(slot);
 		tile.dataset.camera = cam.name;
 		tile.dataset.hq = 'false';
+		tile.dataset.codec = '';
 		tile.innerHTML = `
 			<video autoplay playsinline muted></video>
 			<span class="label"></span>
-			<span class="badge" data-status="pending">pending</span>
+			<span class="tags"><span class="codec" data-codec="" hidden></span><span class="badge" data-status="pending">pending</span></span>
 			<span class="stats" data-fps="0" data-kbps="0" data-switch-ms="">-- fps · -- kbit/s</span>`;
 		tile.querySelector('.label').textContent = cam.grid ? `${cam.name} · ${cam.grid}` : cam.name;
 		tile.addEventListener('click', () => { void switchTile(slot, true); });
@@ -106,6 +111,18 @@ function onStatus(slot, st) {
 	badge.title = st.stream;
 	t.tile.dataset.status = st.status;
 	t.tile.dataset.stream = st.stream;
+	showCodec(t, st.codec);
+}
+
+/** The codec tag: what the slot sends now ("h264"/"h265"); hidden when null or absent. */
+function showCodec(t, codec) {
+	const el = t.tile.querySelector('.codec');
+	const c = typeof codec === 'string' ? codec.toLowerCase() : '';
+	el.dataset.codec = c;
+	el.textContent = c.toUpperCase();
+	el.title = c ? `the slot sends ${c.toUpperCase()}` : '';
+	el.hidden = !c;
+	t.tile.dataset.codec = c;
 }
 
 /** Switch a tile to its camera's highest variant (hq) or back to its grid quality. */
@@ -128,7 +145,8 @@ async function switchTile(slot, hq) {
 		if(err && err.code === 492)		/* superseded by a newer click: not an error */
 			return undefined;
 		console.warn(`slot ${slot}: switch failed`, err);
-		onStatus(slot, { slot, stream: t.cam.name, status: 'error', error: err && err.error ? err.error : String(err) });
+		/* The slot keeps sending what it sent (a refused switch, e.g. 488 codec not supported, changes nothing). */
+		onStatus(slot, { slot, stream: t.cam.name, status: 'error', error: err && err.error ? err.error : String(err), codec: t.tile.dataset.codec || null });
 		return undefined;
 	}
 }

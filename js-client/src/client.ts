@@ -9,6 +9,7 @@
  * switch/resume settle later, when the slot reports `active` on the new
  * stream (that event has no request_id).
  */
+import { OFFER_VIDEO_CODECS } from './codecs.js';
 import { ErrorCode, MultiStreamError, codeForErrorString, isServerErrorCode } from './errors.js';
 import { JanusJsTransport } from './janus-transport.js';
 import type { JanusTransport } from './transport.js';
@@ -66,6 +67,9 @@ function parseSlotStatus(raw: unknown, fallbackSlot: number): SlotStatus | null 
 		st.actualQuality = raw['actual_quality'];
 	if(typeof raw['error'] === 'string')
 		st.error = raw['error'];
+	const codec = raw['codec'];
+	if(typeof codec === 'string' || codec === null)
+		st.codec = codec;
 	return st;
 }
 
@@ -159,7 +163,7 @@ export class MultiStreamClient {
 				return e;
 			});
 			await this.request('init', { slots: wire });
-			const offer = await this.step(transport.createOffer({ videoSlots: ordered.length, preferredCodec: 'h264' }), 'createOffer');
+			const offer = await this.step(transport.createOffer({ videoSlots: ordered.length, videoCodecs: OFFER_VIDEO_CODECS }), 'createOffer');
 			const { value, jsep } = await this.request<{ value: Record<string, unknown>; jsep?: Jsep }>('offer', {}, undefined, offer);
 			if(!jsep || jsep.type !== 'answer')
 				throw new MultiStreamError(ErrorCode.InternalError, undefined, { detail: 'multistream/answer came without an answer jsep' });

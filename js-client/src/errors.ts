@@ -26,6 +26,8 @@ export const ErrorCode = {
 	InvalidState: 486,
 	/** 487: unauthorized. */
 	Unauthorized: 487,
+	/** 488: an H265 stream asked for on a slot whose m-line has no H265, and the server's H264 transcode is off. */
+	CodecNotSupported: 488,
 	/** 499: internal error in the plugin. */
 	InternalError: 499,
 	/** 490 (client only): no reply within `connectionTimeout`. */
@@ -50,6 +52,7 @@ export const ERROR_STRINGS: Readonly<Record<ErrorCode, string>> = {
 	485: 'stream not found',
 	486: 'invalid state',
 	487: 'unauthorized',
+	488: 'codec not supported',
 	499: 'internal error',
 	490: 'timeout',
 	491: 'transport error',
@@ -57,7 +60,7 @@ export const ERROR_STRINGS: Readonly<Record<ErrorCode, string>> = {
 	493: 'disconnected',
 };
 
-const SERVER_CODES: ReadonlySet<number> = new Set([480, 481, 482, 483, 484, 485, 486, 487, 499]);
+const SERVER_CODES: ReadonlySet<number> = new Set([480, 481, 482, 483, 484, 485, 486, 487, 488, 499]);
 
 /** True when `code` is one the plugin can send. */
 export function isServerErrorCode(code: number): boolean {

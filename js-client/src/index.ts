@@ -5,9 +5,10 @@ export { MultiStreamClient, PLUGIN_NAME, resolveStreamName } from './client.js';
 export { ErrorCode, ERROR_STRINGS, MultiStreamError, codeForErrorString, isServerErrorCode } from './errors.js';
 export type { MultiStreamErrorInit } from './errors.js';
 export { JanusJsTransport } from './janus-transport.js';
+export { OFFER_VIDEO_CODECS, videoCodecPreferences } from './codecs.js';
 export type { JanusTransport, TransportListener, TransportOfferOptions, TransportOpenOptions } from './transport.js';
 export { toJanusWsUrl, JANUS_DEFAULT_WS_PORT } from './url.js';
 export type {
 	AnswerSlot, DisconnectReason, DisconnectedCallback, Jsep, KeyframeResult, MultiStreamClientOptions,
-	ProtocolMessage, SlotConfig, SlotState, SlotStatus, StatusCallback, StreamInfo,
+	ProtocolMessage, SlotConfig, SlotState, SlotStatus, StatusCallback, StreamInfo, VideoCodec,
 } from './types.js';

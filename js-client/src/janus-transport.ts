@@ -7,12 +7,15 @@
  * so either way of loading janus.js finds it. janus.js owns the
  * RTCPeerConnection (trickle both ways, hangup, cleanup); we only ask it for
  * N recvonly video tracks (`add: true`, else it reuses the first transceiver)
- * and read the transceivers back by mid.
+ * and read the transceivers back by mid. The offered video codecs (H265 then
+ * H264) are set on janus.js's transceivers through a hook on this handle's
+ * PeerConnection (codecs.ts, hookOfferCodecPreferences: why there).
  *
  * Both libraries are imported lazily (on the first open()): janus.js's
  * UMD prologue throws when merely imported under Node, and the unit tests
  * import this module without ever opening it.
  */
+import { codecNames, hookOfferCodecPreferences, receiverVideoCapabilities, videoCodecPreferences } from './codecs.js';
 import type { JanusTransport, TransportListener, TransportOfferOptions, TransportOpenOptions } from './transport.js';
 import type { Jsep, ProtocolMessage } from './types.js';
 
@@ -131,6 +134,7 @@ export class JanusJsTransport implements JanusTransport {
 	private ws: WebSocket | null = null;
 	private listener: TransportListener | null = null;
 	private closedState = false;
+	private debug = false;
 
 	get wsState(): number {
 		if(this.ws)
@@ -148,6 +152,7 @@ export class JanusJsTransport implements JanusTransport {
 
 	async open(options: TransportOpenOptions, listener: TransportListener): Promise<void> {
 		this.listener = listener;
+		this.debug = options.debug;
 		await withTimeout(initJanus(options.debug), options.timeoutMs, 'janus.js init');
 		const J = Janus as JanusStatic;
 		const sessionUp = new Promise<JanusSession>((resolve, reject) => {
@@ -221,22 +226,48 @@ export class JanusJsTransport implements JanusTransport {
 		const handle = this.handle;
 		if(!handle)
 			return Promise.reject(new Error('not attached'));
-		let codec: string | undefined;
-		if(options.preferredCodec && typeof RTCRtpReceiver !== 'undefined' && typeof RTCRtpReceiver.getCapabilities === 'function') {
-			const want = `video/${options.preferredCodec.toLowerCase()}`;
-			const caps = RTCRtpReceiver.getCapabilities('video');
-			if(caps?.codecs.some((c) => c.mimeType.toLowerCase() === want))
-				codec = options.preferredCodec;
-		}
+		/*
+		 * Every video m-line offers the wanted codecs the browser can receive,
+		 * in order (H265 first where listed, then H264), and nothing else.
+		 * janus.js's per-track `codec` names a single codec, so the list goes
+		 * onto janus.js's transceivers through a hook on this handle's
+		 * PeerConnection, for this one offer (codecs.ts,
+		 * hookOfferCodecPreferences, says why there). A transceiver refusing
+		 * the list gets the baseline (the last wanted, H264) alone. No
+		 * getCapabilities, or none of the codecs: no list, the browser's
+		 * default offer (as before). Should the hook not install (a janus.js
+		 * keeping `pc` elsewhere), janus.js's own `codec` with the baseline
+		 * keeps the H264-only offer of before.
+		 */
+		const caps = receiverVideoCapabilities();
+		const prefs = videoCodecPreferences(caps, options.videoCodecs);
+		const baseline = options.videoCodecs[options.videoCodecs.length - 1];
+		const fallback = baseline !== undefined ? videoCodecPreferences(caps, [baseline]) : [];
+		const names = codecNames(prefs).join('+');
+		const unhook = prefs.length > 0 ? hookOfferCodecPreferences(handle.webrtcStuff, prefs, {
+			...(fallback.length > 0 && fallback.length < prefs.length ? { fallback } : {}),
+			onApplied: (r) => {
+				if(r.fallback > 0 || r.failed > 0)
+					console.warn(`[multistream] offer: ${names} on ${r.set} m-line(s), ${baseline ?? ''} alone on ${r.fallback} (the browser refused ${names}), the browser's default on ${r.failed}`);
+				else if(this.debug)
+					console.debug(`[multistream] offer: ${names} on ${r.set} m-line(s)`);
+			},
+		}) : null;
+		const codec = prefs.length > 0 && !unhook && fallback.length > 0 ? baseline : undefined;
 		const tracks: JanusTrackSpec[] = [];
 		for(let i = 0; i < options.videoSlots; i++)
 			tracks.push({ type: 'video', capture: false, recv: true, add: true, ...(codec ? { codec } : {}) });
 		return new Promise<Jsep>((resolve, reject) => {
-			handle.createOffer({
-				tracks,
-				success: (jsep) => resolve({ type: jsep.type ?? 'offer', sdp: jsep.sdp ?? '' }),
-				error: (e) => reject(new Error(`createOffer failed: ${errText(e)}`)),
-			});
+			try {
+				handle.createOffer({
+					tracks,
+					success: (jsep) => { unhook?.(); resolve({ type: jsep.type ?? 'offer', sdp: jsep.sdp ?? '' }); },
+					error: (e) => { unhook?.(); reject(new Error(`createOffer failed: ${errText(e)}`)); },
+				});
+			} catch(e) {
+				unhook?.();
+				reject(new Error(`createOffer failed: ${errText(e)}`));
+			}
 		});
 	}
 

@@ -23,8 +23,15 @@ export interface TransportOpenOptions {
 export interface TransportOfferOptions {
 	/** Number of recvonly video m-lines to offer. */
 	videoSlots: number;
-	/** Codec to prefer via setCodecPreferences where available (`h264`), or null for the browser's order. */
-	preferredCodec: string | null;
+	/**
+	 * Video codecs to offer on every m-line, most preferred first
+	 * (`['h265', 'h264']`, OFFER_VIDEO_CODECS). The transport offers those the
+	 * browser can receive (RTCRtpReceiver.getCapabilities), in this order,
+	 * and nothing else. Where the browser cannot say (no getCapabilities, no
+	 * setCodecPreferences) or has none of them, it offers its default list.
+	 * Empty: the browser's default list.
+	 */
+	videoCodecs: readonly string[];
 }
 
 /** What the transport reports back to the client. */

@@ -14,6 +14,9 @@ export interface SlotConfig {
 	quality?: string;
 }
 
+/** A video codec on the wire (`codec` of slot statuses and stream list entries). */
+export type VideoCodec = 'h264' | 'h265' | (string & {});
+
 /** The statuses a slot can report (spec "Status Values"). */
 export type SlotState = 'pending' | 'active' | 'buffering' | 'paused' | 'offline' | 'error' | 'inactive';
 
@@ -28,6 +31,13 @@ export interface SlotStatus {
 	status: SlotState;
 	/** Error string (`stream not found`, ...) when `status` is `error`. */
 	error?: string;
+	/**
+	 * What the slot sends now: `h265` (its m-line negotiated H265) or `h264`
+	 * (an H264 stream, or an H265 stream through the server's H264
+	 * transcode). Absent or null before the slot has sent anything (and from
+	 * servers without codec support).
+	 */
+	codec?: VideoCodec | null;
 }
 
 export type StatusCallback = (slot: number, status: SlotStatus) => void;
@@ -70,6 +80,8 @@ export interface StreamInfo {
 	quality?: string;
 	state: 'idle' | 'starting' | 'active' | 'offline' | (string & {});
 	consumers: number;
+	/** The stream's codec (`h264`, `h265`); null while unknown (not yet started). Absent from servers without codec support. */
+	codec?: VideoCodec | null;
 }
 
 /** Reply to `requestKeyframe()`. */

@@ -55,7 +55,7 @@ describe('connect', () => {
 		expect(offer.jsep?.type).toBe('offer');
 		expect(Object.keys(offer.body.value!)).toEqual(['request_id']);
 		expect(rid(offer)).not.toBe(init['request_id']);
-		expect(fake.offers).toEqual([{ videoSlots: 3, preferredCodec: 'h264' }]);
+		expect(fake.offers).toEqual([{ videoSlots: 3, videoCodecs: ['h265', 'h264'] }]);
 		expect(fake.answers).toHaveLength(1);
 
 		expect([...tracks.keys()].sort()).toEqual([0, 1, 2]);
@@ -376,5 +376,78 @@ describe('status and disconnect callbacks', () => {
 		await client.connect(SLOTS.slice(0, 1));
 		expect(fakes).toHaveLength(2);
 		expect(client.isConnected).toBe(true);
+	});
+});
+
+describe('codec', () => {
+	it('the answer\'s and the status events\' codec reach onStatus and getStatus verbatim (string, null, absent)', async () => {
+		const fake = new FakeJanus();
+		fake.auto = politePlugin({ codec: (slot) => (slot === 0 ? 'h265' : slot === 1 ? null : undefined) });
+		const client = new MultiStreamClient('ws://127.0.0.1:8188', { transport: () => fake });
+		const statuses: SlotStatus[] = [];
+		await client.connect(SLOTS, (_slot, st) => statuses.push(st));
+		expect(statuses.map((s) => [s.slot, s.codec])).toEqual([[0, 'h265'], [1, null], [2, undefined]]);
+		expect('codec' in statuses[2]!).toBe(false);
+		expect(client.getStatus(0)?.codec).toBe('h265');
+
+		fake.emit('multistream/status', { slot: 1, status: { slot: 1, stream: 'camera2-360p', status: 'active', codec: 'h264' } });
+		fake.emit('multistream/status', { slot: 2, status: { slot: 2, stream: 'camera3', status: 'paused', codec: null } });
+		fake.emit('multistream/status', { slot: 0, status: { slot: 0, stream: 'camera1-360p', status: 'offline' } });
+		fake.emit('multistream/status', { slot: 0, status: { slot: 0, stream: 'camera1-360p', status: 'active', codec: 42 } });
+		expect(statuses.slice(3).map((s) => [s.slot, s.status, s.codec])).toEqual([
+			[1, 'active', 'h264'], [2, 'paused', null], [0, 'offline', undefined], [0, 'active', undefined],
+		]);
+		expect(client.getStatus(1)).toEqual({ slot: 1, stream: 'camera2-360p', status: 'active', codec: 'h264' });
+	});
+
+	it('a flat status (value.status a string) carries codec too', async () => {
+		const { fake, statuses } = await connected();
+		fake.emit('multistream/status', { slot: 2, stream: 'camera3', status: 'active', codec: 'h265' });
+		expect(statuses.at(-1)).toEqual({ slot: 2, stream: 'camera3', status: 'active', codec: 'h265' });
+	});
+
+	it('switchStream resolves with the codec the slot sends (an H265 camera through the H264 transcode)', async () => {
+		const { fake, client } = await connected();
+		fake.auto = (s, f) => {
+			if(s.body.type !== 'multistream/switch')
+				return;
+			f.emit('multistream/status', { request_id: rid(s), slot: 1, status: { slot: 1, stream: 'camera9', status: 'buffering', codec: 'h264' } });
+			f.emit('multistream/status', { slot: 1, status: { slot: 1, stream: 'camera9', status: 'active', codec: 'h264' } });
+		};
+		await expect(client.switchStream(1, 'camera9')).resolves.toEqual({ slot: 1, stream: 'camera9', status: 'active', codec: 'h264' });
+	});
+
+	it('488 codec not supported: as an error reply and as a slot status', async () => {
+		const { fake, client } = await connected();
+		fake.auto = (s, f) => {
+			if(s.body.type === 'multistream/switch')
+				f.emit('multistream/error', { request_id: rid(s), code: 488, error: 'codec not supported', slot: 0 });
+		};
+		const err = await client.switchStream(0, 'camera9').catch((e: unknown) => e) as MultiStreamError;
+		expect(err).toBeInstanceOf(MultiStreamError);
+		expect(err.code).toBe(ErrorCode.CodecNotSupported);
+		expect(err.code).toBe(488);
+		expect(err.error).toBe('codec not supported');
+		expect(err.slot).toBe(0);
+		expect(client.isConnected).toBe(true);
+
+		fake.auto = (s, f) => {
+			if(s.body.type === 'multistream/switch')
+				f.emit('multistream/status', { request_id: rid(s), slot: 2, status: { slot: 2, stream: 'camera9', status: 'error', error: 'codec not supported' } });
+		};
+		await expect(client.switchStream(2, 'camera9')).rejects.toMatchObject({ code: 488, error: 'codec not supported', slot: 2 });
+	});
+
+	it('listStreams passes each entry\'s codec through', async () => {
+		const streams: StreamInfo[] = [
+			{ name: 'camera1', kind: 'rtsp', state: 'active', consumers: 1, codec: 'h264' },
+			{ name: 'camera9', kind: 'rtsp', state: 'active', consumers: 0, codec: 'h265' },
+			{ name: 'camera10', kind: 'rtsp', state: 'idle', consumers: 0, codec: null },
+		];
+		const fake = new FakeJanus();
+		fake.auto = politePlugin({ streams });
+		const client = new MultiStreamClient('http://127.0.0.1', { transport: () => fake });
+		const got = await client.listStreams();
+		expect(got.map((s) => s.codec)).toEqual(['h264', 'h265', null]);
 	});
 });

@@ -126,7 +126,7 @@ export function rid(s: Sent): string {
 }
 
 /** A plugin that answers init/offer/streams/close like docs/protocol.md §3-4 (switch etc. left to the test). */
-export function politePlugin(opts: { mids?: (slot: number) => string | undefined; streams?: unknown[] } = {}): AutoReply {
+export function politePlugin(opts: { mids?: (slot: number) => string | undefined; streams?: unknown[]; codec?: (slot: number) => string | null | undefined } = {}): AutoReply {
 	return (s, fake) => {
 		const v = s.body.value ?? {};
 		const id = v['request_id'];
@@ -144,7 +144,8 @@ export function politePlugin(opts: { mids?: (slot: number) => string | undefined
 					slots: slots.map((sl) => {
 						const mid = opts.mids ? opts.mids(sl.slot) : String(sl.slot);
 						const name = sl.quality && sl.quality !== 'native' ? `${sl.stream}-${sl.quality}` : sl.stream;
-						return { slot: sl.slot, stream: name, status: 'active', ...(mid !== undefined ? { mid } : {}) };
+						const codec = opts.codec ? opts.codec(sl.slot) : undefined;
+						return { slot: sl.slot, stream: name, status: 'active', ...(mid !== undefined ? { mid } : {}), ...(codec !== undefined ? { codec } : {}) };
 					}),
 				}, { type: 'answer', sdp: 'v=0\r\n' });
 				break;
