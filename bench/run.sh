@@ -6,7 +6,8 @@
 # table and writes it into bench/README.md, its headline rows into README.md
 # (between <!-- bench:begin --> and <!-- bench:end -->). Everything runs inside a private network namespace
 # (tests/lib/netns.sh); every process is started and stopped by PID. Bounded:
-# the whole run is killed after 590 s (it normally takes ~7-8 minutes).
+# the H264 run is killed after 590 s (it normally takes ~7-8 minutes), the
+# H265 rows (bench/h265.mjs, ~3 minutes) after 400 s.
 #
 # Env: MS_BUILD_DIR (plugin build dir, default build-bench: built here when
 #      missing), BENCH_QUICK=1 (tiny n, no README: a smoke run),
@@ -38,4 +39,7 @@ if [ ! -f "$MS_BUILD_DIR/.libs/libjanus_multistream.so" ] || [ -n "$(find plugin
 	(cd "$MS_BUILD_DIR" && { [ -f Makefile ] || "$REPO/configure" >&2; } && make -j2 >&2)
 fi
 
-exec timeout -k 10 590 bash tests/lib/netns.sh node bench/bench.mjs
+timeout -k 10 590 bash tests/lib/netns.sh node bench/bench.mjs
+# The H265 rows (passthrough switches, cold/warm transcode in Chromium,
+# transcode CPU): same run, after the H264 table above
+exec timeout -k 10 400 bash tests/lib/netns.sh node bench/h265.mjs

@@ -218,10 +218,10 @@ export function renderReport(res) {
   return { text: markdown, markdown, headline };
 }
 
-export function writeReadme(file, markdown) {
+export function writeReadme(file, markdown, tag = 'bench') {
   const txt = fs.readFileSync(file, 'utf8');
-  const a = '<!-- bench:begin -->', b = '<!-- bench:end -->';
+  const a = `<!-- ${tag}:begin -->`, b = `<!-- ${tag}:end -->`;
   const i = txt.indexOf(a), j = txt.indexOf(b);
-  if (i < 0 || j < i) throw new Error(`${file} has no <!-- bench:begin --> / <!-- bench:end --> markers`);
+  if (i < 0 || j < i) throw new Error(`${file} has no ${a} / ${b} markers`);
   fs.writeFileSync(file, `${txt.slice(0, i + a.length)}\n${markdown}${txt.slice(j)}`);
 }

@@ -41,7 +41,7 @@ function installSampler() {
 	if (window.__msSampler) return;
 	const states = new WeakMap();
 	const attach = (video) => {
-		const st = { frames: 0, rgb: null, marker: null, w: 0, h: 0, at: 0 };
+		const st = { frames: 0, rgb: null, marker: null, w: 0, h: 0, at: 0, changedAt: 0 };
 		states.set(video, st);
 		const canvas = document.createElement('canvas');
 		canvas.width = 2;
@@ -58,7 +58,12 @@ function installSampler() {
 				ctx.drawImage(video, w * 0.45, h * 0.55, w * 0.1, h * 0.1, 0, 0, 1, 1);
 				ctx.drawImage(video, w * 0.85, h * 0.85, w * 0.06, h * 0.06, 1, 0, 1, 1);
 				const d = ctx.getImageData(0, 0, 2, 1).data;
+				const prev = st.rgb;
 				st.rgb = [d[0], d[1], d[2]];
+				// When the centre colour last changed (another camera), on the
+				// page's clock: the frame's presentation time
+				if (prev && Math.hypot(prev[0] - d[0], prev[1] - d[1], prev[2] - d[2]) > 60)
+					st.changedAt = meta.presentationTime || now;
 				st.marker = [d[4], d[5], d[6]];
 			}
 			video.requestVideoFrameCallback(onFrame);
@@ -82,6 +87,7 @@ function installSampler() {
 					frames: st.frames, rgb: st.rgb, marker: st.marker, frameW: st.w || 0, frameH: st.h || 0,
 					videoW: v?.videoWidth || 0, videoH: v?.videoHeight || 0,
 					sinceFrameMs: st.at ? Math.round(performance.now() - st.at) : null,
+					changedAt: st.changedAt,
 					fps: Number(stats?.dataset.fps || 0), kbps: Number(stats?.dataset.kbps || 0),
 					switchMs: stats?.dataset.switchMs ? Number(stats.dataset.switchMs) : null,
 				};

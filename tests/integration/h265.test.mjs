@@ -182,11 +182,13 @@ describe('H265 cameras at the RTP level', { skip: skipPlugin(), timeout: 240000 
     await conn.peer.close();
   });
 
-  test('a client offering only H264 gets the H264 transcode: one ffmpeg per camera for all its viewers, stopped after the last', { timeout: 60000 }, async () => {
+  test('a client offering only H264 gets the H264 transcode: one ffmpeg per camera for all its viewers, stopped after the last', { timeout: 60000 }, async (t) => {
+    const c0 = Date.now();
     const a = await fx.connect([{ slot: 0, stream: 'camera2' }]);
     const ptsA = answerPts(a.answer.jsep.sdp)[0];
     assert.equal(ptsA.h265, -1, 'no H265 in the answer when not offered');
     await waitResolution(a.peer, 0, fx.res('camera2'), { timeoutMs: 10000 });
+    t.diagnostic(`cold transcode: connect -> first packet ${a.peer.packets(0)[0].at - c0} ms`);
     assert.ok(a.peer.packets(0).every((p) => p.pt === ptsA.h264), 'H264 payload type only');
     assert.ok(isKeyframeMaterial(a.peer.packets(0)[0].payload), 'starts with an H264 keyframe');
     // A second viewer, switching in from an H264 camera
@@ -199,6 +201,7 @@ describe('H265 cameras at the RTP level', { skip: skipPlugin(), timeout: 240000 
     const act = await b.client.waitStatus(0, 'active', { since: r.since, timeoutMs: 5000 });
     assert.equal(act.data.value.status.codec, 'h264', JSON.stringify(act.data));
     await waitResolution(b.peer, 0, fx.res('camera2'), { since: sentAt, timeoutMs: 5000 });
+    t.diagnostic(`warm transcode: switch -> first packet ${b.peer.packets(0, sentAt).find((p) => resolutionsIn([p]).includes(fx.res('camera2'))).at - sentAt} ms`);
     const tr = await sourceStatus(fx, 'camera2@h264');
     assert.equal(tr.consumers, 2, 'both viewers on one transcode');
     const kids = ffmpegChildren(fx.janus.child.pid).filter((k) => k.cmd.includes('libx264') && !k.cmd.includes('scale='));

@@ -56,7 +56,7 @@ export function startCamera(opts) {
       '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', '-bf', '0',
       '-x264-params', 'repeat-headers=1',
     ]),
-    '-b:v', '300k',
+    '-b:v', opts.bitrate || '300k',
     '-payload_type', '96', '-ssrc', String(opts.ssrc ?? (0x1000 + port)),
     '-f', 'rtp', `rtp://127.0.0.1:${port}?pkt_size=1200${opts.localRtpPort ? `&localrtpport=${opts.localRtpPort}` : ''}`,
   ];

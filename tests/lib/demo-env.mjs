@@ -18,6 +18,11 @@
 //                  (the "HD marker") so pixels can tell the two qualities apart
 // The wall (html/js/wall.js) starts each tile on the lowest variant (240p) and
 // a click switches it to the highest (720p).
+// Cameras 3, 6 and 9 (the right column) encode their native and grid
+// streams in H265 (libx265), as many real cameras do: a browser that
+// cannot decode H265 (Debian's Chromium) is served their H264 transcode by
+// the plugin. Their 720p stays H264 (H265 main + H264 sub is the common
+// real setup the other way round; both mixes are covered by the tests).
 // Once the RTSP test server and ffmpeg: variants exist, the plan becomes
 //   cameraN = rtsp://127.0.0.1:PORT/cameraN, cameraN-360p / cameraN-720p =
 //   "ffmpeg:cameraN#video=h264#height=360|720"
@@ -72,19 +77,23 @@ const FONT = ['/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf', '/usr/shar
  * The rtp:// plan: one entry per camera with its streams.
  * Ports: camera k (1-based) uses basePort + 10*k (+0 native, +2 grid, +4 hd).
  */
+export const DEMO_H265_CAMERAS = [3, 6, 9];
+
 export function camerasPlan({ count = 9, basePort = 5000, grid = { width: 320, height: 240, quality: '240p' },
-	hd = { width: 1280, height: 720, quality: '720p' } } = {}) {
+	hd = { width: 1280, height: 720, quality: '720p' }, h265 = DEMO_H265_CAMERAS } = {}) {
 	const plan = [];
 	for (let k = 1; k <= count; k++) {
 		const { colour, rgb } = DEMO_COLOURS[(k - 1) % DEMO_COLOURS.length];
 		const name = `camera${k}`;
 		const p = basePort + 10 * k;
+		const codec = h265.includes(k) ? 'h265' : 'h264';
+		const tag = codec === 'h265' ? '#video=h265' : '';
 		plan.push({
-			name, colour, rgb,
+			name, colour, rgb, codec,
 			streams: [
-				{ stream: name, source: `rtp://127.0.0.1:${p}`, port: p, width: grid.width, height: grid.height, role: 'native', hdMarker: false },
-				{ stream: `${name}-${grid.quality}`, source: `rtp://127.0.0.1:${p + 2}`, port: p + 2, width: grid.width, height: grid.height, role: 'grid', quality: grid.quality, hdMarker: false },
-				{ stream: `${name}-${hd.quality}`, source: `rtp://127.0.0.1:${p + 4}`, port: p + 4, width: hd.width, height: hd.height, role: 'hd', quality: hd.quality, hdMarker: true },
+				{ stream: name, source: `rtp://127.0.0.1:${p}${tag}`, port: p, width: grid.width, height: grid.height, role: 'native', hdMarker: false, codec },
+				{ stream: `${name}-${grid.quality}`, source: `rtp://127.0.0.1:${p + 2}${tag}`, port: p + 2, width: grid.width, height: grid.height, role: 'grid', quality: grid.quality, hdMarker: false, codec },
+				{ stream: `${name}-${hd.quality}`, source: `rtp://127.0.0.1:${p + 4}`, port: p + 4, width: hd.width, height: hd.height, role: 'hd', quality: hd.quality, hdMarker: true, codec: 'h264' },
 			],
 		});
 	}
@@ -104,7 +113,7 @@ export function manifestOf(plan, extra = {}) {
 	const streams = {};
 	for (const cam of plan)
 		for (const s of cam.streams)
-			streams[s.stream] = { camera: cam.name, colour: cam.colour, rgb: cam.rgb, width: s.width, height: s.height, role: s.role, quality: s.quality || null, hdMarker: s.hdMarker, kind: s.source.split(':')[0] };
+			streams[s.stream] = { camera: cam.name, colour: cam.colour, rgb: cam.rgb, width: s.width, height: s.height, role: s.role, quality: s.quality || null, hdMarker: s.hdMarker, kind: s.source.split(':')[0], codec: s.codec || 'h264' };
 	return { cameras: plan.map((c) => ({ name: c.name, colour: c.colour, rgb: c.rgb, streams: c.streams.map((s) => s.stream) })), streams, ...extra };
 }
 
@@ -112,6 +121,12 @@ function x264Args(bitrate, gop) {
 	return ['-an', '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline',
 		'-pix_fmt', 'yuv420p', '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', '-bf', '0',
 		'-x264-params', 'repeat-headers=1', '-b:v', bitrate];
+}
+
+/* libx265: no B-frames, VPS/SPS/PPS before every keyframe. */
+function x265Args(bitrate, gop) {
+	return ['-an', '-c:v', 'libx265', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
+		'-x265-params', `keyint=${gop}:min-keyint=${gop}:bframes=0:scenecut=0:repeat-headers=1:log-level=warning`, '-b:v', bitrate];
 }
 
 /* The camera's label and frame number, centred in the upper third (the page
@@ -128,7 +143,7 @@ function startRtpCamera(cam, { fps = 15, gop = 30, logDir }) {
 		'-hide_banner', '-nostdin', '-loglevel', 'warning', '-re',
 		'-f', 'lavfi', '-i', `color=c=${cam.colour}:s=${nat.width}x${nat.height}:r=${fps}`,
 		'-vf', drawText(cam.name, 24).join(',') || 'null', '-map', '0:v',
-		...x264Args('300k', gop), '-f', 'tee', `${rtp(nat)}|${rtp(grid)}`,
+		...(cam.codec === 'h265' ? x265Args('300k', gop) : x264Args('300k', gop)), '-f', 'tee', `${rtp(nat)}|${rtp(grid)}`,
 	];
 	const big = [
 		'-hide_banner', '-nostdin', '-loglevel', 'warning', '-re',
@@ -187,6 +202,7 @@ async function startSources(plan, kind, { logDir, staggerMs }) {
  * Start Janus + cameras.
  * opts: name, hostNetwork (see startJanus), wsPort, sourceLinger (s),
  *       count (cameras, 9), sources ('rtp'; env MS_DEMO_SOURCES), staggerMs,
+ *       h265 (rtp: the camera numbers that send H265; DEMO_H265_CAMERAS),
  *       sessionTimeout, onChild(child) called for every process started.
  * Returns { janus, plan, manifest, children, stop() }.
  */
@@ -202,7 +218,7 @@ export async function startDemoEnv(opts = {}) {
 			logFile: path.join(OUTPUT, `rtsp-camera-${process.pid}.log`) });
 		plan = rtspPlan({ count, url: (m) => rtsp.url(m) });
 	} else if (kind === 'rtp') {
-		plan = camerasPlan({ count: opts.count || 9 });
+		plan = camerasPlan({ count: opts.count || 9, ...(opts.h265 ? { h265: opts.h265 } : {}) });
 	} else {
 		throw new Error(`MS_DEMO_SOURCES=${kind}: rtp or rtsp`);
 	}
