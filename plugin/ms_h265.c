@@ -24,8 +24,6 @@
 #define NAL_HEADER_LEN 2
 #define FU_START 0x80
 
-#define nal_type(p) (((p)[0] >> 1) & 0x3f)
-
 /* A NAL header we act on: F clear, TID not 0 (both syntax violations,
  * never a start point) and the base layer (the only one we handle). */
 static gboolean header_ok(const guint8 *p)
@@ -35,6 +33,11 @@ static gboolean header_ok(const guint8 *p)
 	if((p[1] & 0x07) == 0)
 		return FALSE;
 	return (p[0] & 0x01) == 0 && (p[1] >> 3) == 0;
+}
+
+static guint8 nal_type(const guint8 *p)
+{
+	return (p[0] >> 1) & 0x3f;
 }
 
 /* Flags of one complete (or starting) NAL unit of the given type. */

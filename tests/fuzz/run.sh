@@ -15,7 +15,7 @@ target="${1:?usage: run.sh TARGET [RUNS] [SECONDS]}"
 runs="${2:-10000000}"
 secs="${3:-1800}"
 case "$target" in
-	rtp) srcs="plugin/ms_rtp.c plugin/ms_h264.c plugin/ms_codec.c plugin/ms_gop.c plugin/ms_rewrite.c"; pkgs="glib-2.0" ;;
+	rtp) srcs="plugin/ms_rtp.c plugin/ms_h264.c plugin/ms_h265.c plugin/ms_codec.c plugin/ms_gop.c plugin/ms_rewrite.c"; pkgs="glib-2.0" ;;
 	protocol) srcs="plugin/ms_protocol.c plugin/ms_slot.c"; pkgs="glib-2.0 jansson" ;;
 	sdp) srcs="plugin/ms_sdp.c"; pkgs="glib-2.0" ;;
 	*) echo "unknown target $target" >&2; exit 2 ;;
