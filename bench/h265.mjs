@@ -15,8 +15,8 @@
 //    at 1920x1080, 15 fps, fed by an H265 camera, viewed by an H264-only
 //    werift client.
 // Output: bench/output/<stamp>-h265/results.json, the table on stdout, and
-// the table in bench/README.md between <!-- bench-h265:begin --> and
-// <!-- bench-h265:end --> (unless BENCH_NO_README=1 or BENCH_QUICK=1).
+// the table in bench/README.md and README.md between <!-- bench-h265:begin -->
+// and <!-- bench-h265:end --> (unless BENCH_NO_README=1 or BENCH_QUICK=1).
 import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
@@ -294,7 +294,8 @@ async function main() {
   console.log(md);
   if (!QUICK && process.env.BENCH_NO_README !== '1') {
     writeReadme(path.join(REPO, 'bench', 'README.md'), md, 'bench-h265');
-    say('bench/README.md H265 table updated');
+    writeReadme(path.join(REPO, 'README.md'), md, 'bench-h265');
+    say('bench/README.md and README.md H265 tables updated');
   }
   say(`done; raw figures in ${path.relative(REPO, OUT)}/results.json`);
 }
