@@ -26,6 +26,7 @@ import { connectMultistream, h264Codec, h265Codec, AdminClient } from '../tests/
 import { spawnTracked, stopTracked, stopAll, ffmpegChildren } from '../tests/lib/procs.mjs';
 import { packetResolution as res264, isKeyframeMaterial, seqDiff } from '../tests/lib/h264.mjs';
 import * as H265 from '../tests/lib/h265.mjs';
+import { slotPayloadTypes } from '../tests/lib/sdp.mjs';
 import { startDemoEnv } from '../tests/lib/demo-env.mjs';
 import { launchChromium, openWall, waitAllPlaying, tiles, mismatch, waitFor } from '../tests/e2e/wallpage.mjs';
 import { cpuTicks, CLK_TCK } from './lib/proc.mjs';
@@ -50,12 +51,6 @@ const ms = (x) => (x === null || x === undefined ? 'n/a' : `${Math.round(x)}`);
 
 const resOf = (p) => res264(p.payload) || H265.packetResolution(p.payload);
 
-/** Payload types of the first video m-line of an answer. */
-function answerPts(sdp) {
-  const sec = sdp.split(/\r?\n(?=m=)/).find((s) => s.startsWith('m=video') && !s.startsWith('m=video 0 '));
-  const pt = (name) => Number((sec.match(new RegExp(`a=rtpmap:(\\d+) ${name}/90000`)) || [])[1] ?? -1);
-  return { h264: pt('H264'), h265: pt('H265') };
-}
 
 // ---------------------------------------------------------------------------
 // 1 + 3: RTP level, and transcode CPU
@@ -81,7 +76,7 @@ async function rtpPhase(R) {
     }
     await sleep(2500);
     const conn = await connectMultistream(janus, [{ slot: 0, stream: 'a264' }], { codecs: [h265Codec(), h264Codec()] });
-    const pts = answerPts(conn.answer.jsep.sdp);
+    const pts = slotPayloadTypes(conn.answer.jsep.sdp)[0];
     await sleep(1500);
     const want = Object.fromEntries(cams.map((c) => [c.name, `${c.width}x${c.height}`]));
     const codec = Object.fromEntries(cams.map((c) => [c.name, c.codec || 'h264']));

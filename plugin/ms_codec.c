@@ -57,6 +57,7 @@ static gboolean h264_starts_params(const guint8 *p, gsize len)
 const ms_codec ms_codec_h264 = {
 	.name = "h264",
 	.rtpmap = "H264/90000",
+	.clock = 90000,
 	.inspect = h264_facts,
 	.starts_params = h264_starts_params,
 };
@@ -97,11 +98,45 @@ static gboolean h265_starts_params(const guint8 *p, gsize len)
 const ms_codec ms_codec_h265 = {
 	.name = "h265",
 	.rtpmap = "H265/90000",
+	.clock = 90000,
 	.inspect = h265_facts,
 	.starts_params = h265_starts_params,
 };
 
 static const ms_codec *codecs[] = { &ms_codec_h264, &ms_codec_h265 };
+
+const ms_codec ms_codec_opus = { .name = "opus", .rtpmap = "opus/48000/2", .clock = 48000, .audio = TRUE };
+const ms_codec ms_codec_pcmu = { .name = "pcmu", .rtpmap = "PCMU/8000", .clock = 8000, .audio = TRUE };
+const ms_codec ms_codec_pcma = { .name = "pcma", .rtpmap = "PCMA/8000", .clock = 8000, .audio = TRUE };
+static const ms_codec *audio_codecs[] = { &ms_codec_opus, &ms_codec_pcmu, &ms_codec_pcma };
+
+const ms_codec *ms_codec_audio_by_name(const char *name)
+{
+	for(guint i = 0; name != NULL && i < G_N_ELEMENTS(audio_codecs); i++)
+		if(g_ascii_strcasecmp(audio_codecs[i]->name, name) == 0)
+			return audio_codecs[i];
+	return NULL;
+}
+
+guint ms_codec_aggregate(const guint8 *p, gsize len, gsize hdr, gsize min_nal,
+		guint (*nal)(const guint8 *unit))
+{
+	guint flags = 0;
+	gsize off = hdr;
+	if(off >= len)
+		return 0;
+	while(off < len) {
+		if(len - off < 2)
+			return 0;
+		gsize size = ((gsize)p[off] << 8) | p[off + 1];
+		off += 2;
+		if(size == 0 || size < min_nal || size > len - off)
+			return 0;
+		flags |= nal(p + off);
+		off += size;
+	}
+	return flags;
+}
 
 const ms_codec *ms_codec_by_name(const char *name)
 {

@@ -33,6 +33,8 @@ enum {
 typedef struct ms_codec {
 	const char *name;		/* "h264", as in the config and the stream list */
 	const char *rtpmap;		/* "H264/90000" */
+	guint clock;			/* RTP clock rate (Hz) */
+	gboolean audio;			/* an audio codec: no inspect, no keyframes */
 	/* MS_PKT_* facts of one RTP payload (after the header); 0 for empty or
 	 * malformed payloads. Never reads past len. */
 	guint (*inspect)(const guint8 *payload, gsize len);
@@ -44,9 +46,23 @@ typedef struct ms_codec {
 
 extern const ms_codec ms_codec_h264;
 extern const ms_codec ms_codec_h265;
+/* Audio codecs a browser plays: passed through as they are */
+extern const ms_codec ms_codec_opus;	/* "opus/48000/2" */
+extern const ms_codec ms_codec_pcmu;	/* "PCMU/8000" */
+extern const ms_codec ms_codec_pcma;	/* "PCMA/8000" */
 
-/* The codec of that name, or NULL. */
+/* The NAL units of an aggregation packet (H264 STAP-A, H265 AP): after a
+ * header of hdr bytes, (16 bit size, NAL unit) pairs up to the end. nal
+ * gives one unit's flags; returns the OR of them, or 0 when the packet is
+ * malformed (nothing aggregated, a size below min_nal or past the end,
+ * trailing bytes). Never reads past len. */
+guint ms_codec_aggregate(const guint8 *p, gsize len, gsize hdr, gsize min_nal,
+	guint (*nal)(const guint8 *unit));
+
+/* The video codec of that name, or NULL. */
 const ms_codec *ms_codec_by_name(const char *name);
+/* The audio codec of that name ("opus", "pcmu", "pcma"), or NULL. */
+const ms_codec *ms_codec_audio_by_name(const char *name);
 /* The codec whose parameter set the payload (after the RTP header)
  * unambiguously starts with, in a well-formed packet of that codec; NULL
  * for anything else (pictures, fragments, SEI, malformed payloads).

@@ -7,6 +7,7 @@
  * packetization mode, which we never negotiate: they, the reserved types
  * and anything malformed yield 0. Nothing is read past len. */
 #include "ms_h264.h"
+#include "ms_codec.h"
 
 #define NAL_SLICE 1
 #define NAL_SLICE_DPA 2
@@ -36,28 +37,11 @@ static guint nal_flags(guint8 type)
 	}
 }
 
-/* STAP-A: after the STAP-A header byte, a series of (16 bit size, NAL).
- * A zero size, a size running past the end or trailing bytes make the
- * whole packet malformed. */
-static guint inspect_stap_a(const guint8 *p, gsize len)
+/* One NAL unit of a STAP-A: aggregated NALs may not themselves be
+ * aggregates or fragments (nal_flags has nothing for those types). */
+static guint stap_unit(const guint8 *nal)
 {
-	guint flags = 0;
-	gsize off = 1;
-	if(off >= len)
-		return 0;
-	while(off < len) {
-		if(len - off < 2)
-			return 0;
-		gsize size = ((gsize)p[off] << 8) | p[off + 1];
-		off += 2;
-		if(size == 0 || size > len - off)
-			return 0;
-		/* Aggregated NALs may not themselves be aggregates/fragments */
-		if((p[off] & 0x80) == 0)
-			flags |= nal_flags(p[off] & 0x1f);
-		off += size;
-	}
-	return flags;
+	return (nal[0] & 0x80) == 0 ? nal_flags(nal[0] & 0x1f) : 0;
 }
 
 /* FU-A: FU indicator, FU header (S, E, R, type), fragment data. */
@@ -85,7 +69,7 @@ guint ms_h264_inspect(const guint8 *payload, gsize len)
 	if(type >= 1 && type <= 23)
 		return nal_flags(type);
 	if(type == NAL_STAP_A)
-		return inspect_stap_a(payload, len);
+		return ms_codec_aggregate(payload, len, 1, 1, stap_unit);	/* one-byte STAP-A header */
 	if(type == NAL_FU_A)
 		return inspect_fu_a(payload, len);
 	return 0;

@@ -10,6 +10,7 @@
  * The NAL unit header is 2 bytes: F(1) Type(6) LayerId(6) TID(3), TID
  * being nuh_temporal_id_plus1 (0 is forbidden). */
 #include "ms_h265.h"
+#include "ms_codec.h"
 
 #define NAL_SLICE_LAST 9	/* TRAIL, TSA, STSA, RADL, RASL: 0-9 */
 #define NAL_IRAP_FIRST 16	/* BLA_W_LP */
@@ -59,29 +60,11 @@ static guint nal_flags(guint8 type)
 	}
 }
 
-/* AP: after the 2-byte payload header, a series of (16 bit size, NAL).
- * A zero size, a size running past the end, trailing bytes or a NAL
- * shorter than its own header make the whole packet malformed. */
-static guint inspect_ap(const guint8 *p, gsize len)
+/* One NAL unit of an AP (at least its 2-byte header): aggregated NALs may
+ * not themselves be APs/FUs/PACIs (nal_flags has nothing for those types). */
+static guint ap_unit(const guint8 *nal)
 {
-	guint flags = 0;
-	gsize off = NAL_HEADER_LEN;
-	if(off >= len)
-		return 0;
-	while(off < len) {
-		if(len - off < 2)
-			return 0;
-		gsize size = ((gsize)p[off] << 8) | p[off + 1];
-		off += 2;
-		if(size < NAL_HEADER_LEN || size > len - off)
-			return 0;
-		/* Aggregated NALs may not themselves be APs/FUs/PACIs: nal_flags
-		 * has nothing for those types */
-		if(header_ok(p + off))
-			flags |= nal_flags(nal_type(p + off));
-		off += size;
-	}
-	return flags;
+	return header_ok(nal) ? nal_flags(nal_type(nal)) : 0;
 }
 
 /* FU: payload header (2 bytes), FU header (S, E, FuType), fragment data. */
@@ -110,7 +93,7 @@ guint ms_h265_inspect(const guint8 *payload, gsize len)
 	if(type < NAL_AP)
 		return nal_flags(type);
 	if(type == NAL_AP)
-		return inspect_ap(payload, len);
+		return ms_codec_aggregate(payload, len, NAL_HEADER_LEN, NAL_HEADER_LEN, ap_unit);
 	if(type == NAL_FU)
 		return inspect_fu(payload, len);
 	return 0;

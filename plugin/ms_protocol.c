@@ -57,6 +57,7 @@ static const struct request_row {
 	{ MS_REQ_KEYFRAME, "multistream/keyframe", parse_slot_only, FALSE, ST_OPEN },
 	{ MS_REQ_CLOSE, "multistream/close", parse_none, FALSE, ST_OPEN },
 	{ MS_REQ_STREAMS, "multistream/streams", parse_none, FALSE, ST_ANY },
+	{ MS_REQ_AUDIO, "multistream/audio", parse_slot_only, FALSE, ST_OPEN },
 };
 
 /* What a request refused in a state is answered with. */
@@ -176,7 +177,7 @@ static ms_error get_slot(json_t *value, ms_request *req)
 	if(!json_is_integer(v))
 		return fail(req, MS_ERR_INVALID_REQUEST, "slot must be an integer");
 	json_int_t n = json_integer_value(v);
-	json_int_t min = (req->type == MS_REQ_KEYFRAME) ? -1 : 0;
+	json_int_t min = (req->type == MS_REQ_KEYFRAME || req->type == MS_REQ_AUDIO) ? -1 : 0;
 	if(n < min || n > INT_MAX)
 		return MS_OK;
 	req->slot = (int)n;
@@ -246,6 +247,10 @@ static ms_error parse_init_entry(json_t *entry, guint i, guint n, gboolean *seen
 
 static ms_error parse_init(json_t *value, guint max_slots, ms_request *req)
 {
+	json_t *audio = json_object_get(value, "audio");
+	if(audio != NULL && !json_is_boolean(audio))
+		return fail(req, MS_ERR_INVALID_REQUEST, "audio must be a boolean");
+	req->audio = json_is_true(audio);
 	json_t *slots = json_object_get(value, "slots");
 	if(slots == NULL)
 		return fail(req, MS_ERR_INVALID_REQUEST, "slots is required");
@@ -487,6 +492,15 @@ json_t *ms_msg_keyframe(json_t *request_id, int slot)
 	return envelope("multistream/keyframe", request_id, v);
 }
 
+json_t *ms_msg_audio(json_t *request_id, int slot, const char *stream, const char *status)
+{
+	json_t *v = json_object();
+	json_object_set_new(v, "slot", json_integer(slot));
+	json_object_set_new(v, "stream", str(stream ? stream : ""));
+	json_object_set_new(v, "status", str(status));
+	return envelope("multistream/audio", request_id, v);
+}
+
 json_t *ms_msg_close(json_t *request_id)
 {
 	json_t *v = json_object();
@@ -511,7 +525,7 @@ json_t *ms_msg_streams(json_t *request_id, json_t *streams)
 }
 
 json_t *ms_msg_stream_entry(const char *name, const char *kind, const char *parent,
-		const char *quality, const char *state, guint consumers, const char *codec)
+		const char *quality, const char *state, guint consumers, const char *codec, int audio)
 {
 	json_t *v = json_object();
 	json_object_set_new(v, "name", str(name));
@@ -523,5 +537,6 @@ json_t *ms_msg_stream_entry(const char *name, const char *kind, const char *pare
 	json_object_set_new(v, "state", str(state));
 	json_object_set_new(v, "consumers", json_integer(consumers));
 	json_object_set_new(v, "codec", codec != NULL ? str(codec) : json_null());
+	json_object_set_new(v, "audio", audio < 0 ? json_null() : json_boolean(audio));
 	return v;
 }

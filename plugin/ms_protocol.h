@@ -26,6 +26,7 @@ typedef enum ms_request_type {
 	MS_REQ_KEYFRAME,
 	MS_REQ_CLOSE,
 	MS_REQ_STREAMS,		/* list configured streams (ours: docs/protocol.md §2) */
+	MS_REQ_AUDIO,		/* whose audio the audio m-line carries (docs/protocol.md §14) */
 	MS_REQ_COUNT
 } ms_request_type;
 
@@ -50,7 +51,7 @@ typedef struct ms_request {
 	json_t *request_id;		/* own reference (string or integer), or NULL */
 	/* switch, pause, resume, keyframe */
 	gboolean slot_valid;		/* FALSE: slot was non-integer or out of int range -> 483 */
-	int slot;			/* -1 allowed for keyframe only */
+	int slot;			/* -1 allowed for keyframe and audio only */
 	/* switch, resume (stream optional for resume) */
 	gboolean has_stream;
 	char stream[MS_NAME_MAX];
@@ -59,6 +60,7 @@ typedef struct ms_request {
 	/* init */
 	ms_slot_request *slots;		/* g_new0, freed by ms_request_clear */
 	guint n_slots;
+	gboolean audio;			/* init: value.audio = true (an audio m-line) */
 	/* any request: value.token, for streams that require one
 	 * (docs/protocol.md §10: "secret"/"pin" in the stream's jcfg group) */
 	gboolean has_token;
@@ -104,14 +106,17 @@ json_t *ms_msg_answer(json_t *request_id, const char *sdp, json_t *slots);
 json_t *ms_msg_status(json_t *request_id, int slot, const char *stream, const char *quality,
 	ms_slot_status status, const char *error, const char *codec);
 json_t *ms_msg_keyframe(json_t *request_id, int slot);
+/* {"type":"multistream/audio","value":{request_id?,slot,stream,status}};
+ * status "active", "unavailable" or "off" (slot -1, stream ""). */
+json_t *ms_msg_audio(json_t *request_id, int slot, const char *stream, const char *status);
 json_t *ms_msg_close(json_t *request_id);
 /* detail (may be NULL): why, beyond reason ("setup_timeout"). */
 json_t *ms_msg_disconnected(const char *reason, const char *detail);
 /* streams is stolen: an array of stream entries (see ms_msg_stream_entry). */
 json_t *ms_msg_streams(json_t *request_id, json_t *streams);
-/* {name, kind, parent?, quality?, state, consumers, codec} (codec NULL: null,
- * not known yet) */
+/* {name, kind, parent?, quality?, state, consumers, codec, audio} (codec
+ * NULL: null, not known yet; audio: 1 true, 0 false, -1 null, not known) */
 json_t *ms_msg_stream_entry(const char *name, const char *kind, const char *parent,
-	const char *quality, const char *state, guint consumers, const char *codec);
+	const char *quality, const char *state, guint consumers, const char *codec, int audio);
 
 #endif

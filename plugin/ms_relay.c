@@ -45,11 +45,14 @@ void ms_relay_set_status(ms_slot *slot, ms_slot_event ev, json_t *request_id,
 	}
 }
 
+gboolean ms_session_media_ready(ms_session *s)
+{
+	return g_atomic_int_get(&s->media_up) && !g_atomic_int_get(&s->handle->stopped);
+}
+
 static gboolean media_ready(ms_slot *slot)
 {
-	ms_session *s = slot->session;
-	return slot->mindex >= 0 && g_atomic_int_get(&s->media_up) &&
-		!g_atomic_int_get(&s->handle->stopped);
+	return slot->mindex >= 0 && ms_session_media_ready(slot->session);
 }
 
 /* Hand one rewritten packet to Janus for the slot's m-line. */

@@ -10,9 +10,9 @@
 #include "ms_rewrite.h"
 #include "ms_rtp.h"
 
-#define CLOCK_RATE 90000
+#define VIDEO_CLOCK 90000
 /* Source jump thresholds: beyond these the live mapping is re-anchored. */
-#define JUMP_TS_AHEAD (5 * CLOCK_RATE)
+#define JUMP_TS_AHEAD(rw) (5 * (gint32)(rw)->clock)
 #define JUMP_SEQ_AHEAD 1000
 /* Largest forward step ever taken on the wall clock (about 3.3 hours):
  * keeps a step unambiguous as "forward" in 32 bit serial arithmetic. */
@@ -25,6 +25,13 @@ void ms_rewrite_init(ms_rewrite *rw, guint32 ssrc, guint8 pt)
 	memset(rw, 0, sizeof(*rw));
 	rw->ssrc = ssrc;
 	rw->pt = pt & 0x7f;
+	rw->clock = VIDEO_CLOCK;
+}
+
+void ms_rewrite_set_clock(ms_rewrite *rw, guint clock)
+{
+	if(rw != NULL && clock >= 1000 && clock <= VIDEO_CLOCK)
+		rw->clock = clock;
 }
 
 void ms_rewrite_rebase(ms_rewrite *rw, gboolean after_replay)
@@ -38,16 +45,16 @@ void ms_rewrite_rebase(ms_rewrite *rw, gboolean after_replay)
 		rw->have_src = FALSE;
 }
 
-/* Wall time since the last sent timestamp first went out, in 90 kHz
- * ticks, at least 1. */
+/* Wall time since the last sent timestamp first went out, in ticks of the
+ * clock, at least 1. */
 static guint32 wall_ticks(const ms_rewrite *rw, gint64 now_us)
 {
 	gint64 d = now_us - rw->ts_wall;
 	if(d <= 0)
 		return 1;
-	if(d > (gint64)WALL_TICKS_MAX / 9 * 100)
+	gint64 ticks = d / 1000 * rw->clock / 1000 + (d % 1000) * rw->clock / G_USEC_PER_SEC;
+	if(ticks > WALL_TICKS_MAX)
 		return WALL_TICKS_MAX;
-	gint64 ticks = d * 9 / 100;
 	return ticks < 1 ? 1 : (guint32)ticks;
 }
 
@@ -101,17 +108,17 @@ void ms_rewrite_replay(ms_rewrite *rw, guint8 *pkt, gsize len, gboolean first, g
 
 /* Is a source packet (d_seq, d_ts relative to the last one sent) older than
  * what was sent: a duplicate or a reordered packet? */
-static gboolean is_older(gint32 d_seq, gint32 d_ts)
+static gboolean is_older(const ms_rewrite *rw, gint32 d_seq, gint32 d_ts)
 {
 	if(d_seq == 0)
 		return TRUE;
-	return d_seq < 0 && d_seq >= -JUMP_SEQ_AHEAD && d_ts <= 0 && d_ts >= -JUMP_TS_AHEAD;
+	return d_seq < 0 && d_seq >= -JUMP_SEQ_AHEAD && d_ts <= 0 && d_ts >= -JUMP_TS_AHEAD(rw);
 }
 
 /* Does the source continue in a plausible way (no restart, no jump)? */
-static gboolean is_continuous(gint32 d_seq, gint32 d_ts)
+static gboolean is_continuous(const ms_rewrite *rw, gint32 d_seq, gint32 d_ts)
 {
-	return d_seq > 0 && d_seq <= JUMP_SEQ_AHEAD && d_ts >= 0 && d_ts <= JUMP_TS_AHEAD;
+	return d_seq > 0 && d_seq <= JUMP_SEQ_AHEAD && d_ts >= 0 && d_ts <= JUMP_TS_AHEAD(rw);
 }
 
 /* First live packet after a rebase, a replay or a source jump: anchor the
@@ -154,9 +161,9 @@ gboolean ms_rewrite_live(ms_rewrite *rw, guint8 *pkt, gsize len, gint64 now_us)
 	}
 	gint32 d_seq = (gint16)(guint16)(ms_rtp_seq(pkt) - rw->src_seq);
 	gint32 d_ts = (gint32)(ms_rtp_ts(pkt) - rw->src_ts);
-	if(is_older(d_seq, d_ts))
+	if(is_older(rw, d_seq, d_ts))
 		return FALSE;
-	gboolean cont = is_continuous(d_seq, d_ts);
+	gboolean cont = is_continuous(rw, d_seq, d_ts);
 	if(!rw->anchored || !cont) {
 		anchor(rw, pkt, cont, now_us);
 		return TRUE;

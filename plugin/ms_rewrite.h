@@ -1,6 +1,7 @@
 /* ms_rewrite.h: per-slot RTP rewriter (pure, no allocation, no locks).
  *
- * One per slot. Whatever source feeds the slot, the browser sees one stream:
+ * One per slot, and one for a session's audio m-line. Whatever feeds it, the
+ * browser sees one stream:
  * fixed SSRC, the negotiated payload type, sequence numbers that continue
  * (+1 across every switch) and timestamps that never go backwards and keep
  * media time on the wall clock (a browser's jitter buffer plays frames at
@@ -27,6 +28,7 @@
 typedef struct ms_rewrite {
 	guint32 ssrc;		/* outgoing SSRC (the core may overwrite it) */
 	guint8 pt;		/* negotiated payload type */
+	guint clock;		/* RTP clock rate, Hz (90000 unless set) */
 	gboolean started;	/* anything sent yet */
 	guint16 seq;		/* last sent sequence number */
 	guint32 ts;		/* last sent timestamp */
@@ -46,6 +48,9 @@ typedef struct ms_rewrite {
 /* Reset for a new PeerConnection m-line. The first packet ever sent starts
  * at a random sequence number and timestamp. */
 void ms_rewrite_init(ms_rewrite *rw, guint32 ssrc, guint8 pt);
+/* The clock of what follows (audio: 48000 or 8000); wall time is turned into
+ * ticks of it. Ignored outside 1000..90000. */
+void ms_rewrite_set_clock(ms_rewrite *rw, guint clock);
 /* A new source (or a replay of the same source's cache, after_replay=TRUE)
  * follows: the next live packet is re-anchored as described above. */
 void ms_rewrite_rebase(ms_rewrite *rw, gboolean after_replay);

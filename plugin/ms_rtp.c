@@ -51,6 +51,6 @@ gboolean ms_packet_parse(ms_packet *p, const guint8 *data, gsize len, const ms_c
 	p->seq = ms_rtp_seq(data);
 	p->ts = ms_rtp_ts(data);
 	p->marker = ms_rtp_marker(data);
-	p->facts = codec != NULL ? codec->inspect(data + off, plen) : 0;
+	p->facts = codec != NULL && codec->inspect != NULL ? codec->inspect(data + off, plen) : 0;
 	return TRUE;
 }

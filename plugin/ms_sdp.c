@@ -21,11 +21,28 @@ typedef enum direction {
 
 static const char *dir_names[] = { "sendrecv", "recvonly", "sendonly", "inactive" };
 
+/* The codecs we answer with, as named in a=rtpmap (encoding/clock). */
+typedef enum fmt_kind {
+	FMT_NONE = 0,
+	FMT_H264,		/* H264/90000 */
+	FMT_H265,		/* H265/90000 */
+	FMT_OPUS,		/* opus/48000[/2] */
+	FMT_PCMU,		/* PCMU/8000 */
+	FMT_PCMA,		/* PCMA/8000 */
+} fmt_kind;
+
+static const struct {
+	fmt_kind kind;
+	const char *rtpmap;
+} fmt_names[] = {
+	{ FMT_H264, "H264/90000" }, { FMT_H265, "H265/90000" }, { FMT_OPUS, "opus/48000" },
+	{ FMT_PCMU, "PCMU/8000" }, { FMT_PCMA, "PCMA/8000" },
+};
+
 /* What one payload type of the current m-line offers. */
 typedef struct pt_info {
 	gboolean listed;	/* on the m= line */
-	gboolean h264;		/* a=rtpmap:<pt> H264/90000 */
-	gboolean h265;		/* a=rtpmap:<pt> H265/90000 */
+	fmt_kind kind;		/* from its first a=rtpmap */
 	gboolean has_fmtp;
 	gboolean bad_fmtp;	/* too long or not printable: never chosen */
 	char fmtp[FMTP_MAX];
@@ -134,16 +151,17 @@ static int h265_rank(const char *fmtp)
 	return rank;
 }
 
-/* The best payload type of one codec on the current m-line, by rank; ties
- * go to the offerer's order. Returns its place in that order (or -1). */
-static int choose(parser *p, gboolean h265, ms_sdp_format *out)
+/* The best payload type of one codec on the current m-line, by rank (video;
+ * audio: the first); ties go to the offerer's order. Returns its place in
+ * that order (or -1). */
+static int choose(parser *p, fmt_kind kind, ms_sdp_format *out)
 {
 	int best = -1, best_rank = 4, place = -1;
 	for(guint i = 0; i < p->n_order; i++) {
 		const pt_info *pi = &p->pts[p->order[i]];
-		if(!(h265 ? pi->h265 : pi->h264) || pi->bad_fmtp)
+		if(pi->kind != kind || pi->bad_fmtp)
 			continue;
-		int rank = h265 ? h265_rank(pi->fmtp) : h264_rank(pi->fmtp);
+		int rank = kind == FMT_H265 ? h265_rank(pi->fmtp) : kind == FMT_H264 ? h264_rank(pi->fmtp) : 0;
 		if(rank < best_rank) {
 			best = p->order[i];
 			best_rank = rank;
@@ -171,8 +189,11 @@ static void finish_mline(parser *p)
 	m->recv = (d == DIR_SENDRECV || d == DIR_RECVONLY);
 	if(p->port_zero && !p->bundle_only)
 		m->recv = FALSE;	/* disabled by the offerer */
-	int at264 = choose(p, FALSE, &m->h264), at265 = choose(p, TRUE, &m->h265);
+	int at264 = choose(p, FMT_H264, &m->h264), at265 = choose(p, FMT_H265, &m->h265);
 	m->h265_first = at265 >= 0 && at265 < at264;
+	choose(p, FMT_OPUS, &m->opus);
+	choose(p, FMT_PCMU, &m->pcmu);
+	choose(p, FMT_PCMA, &m->pcma);
 	p->cur = NULL;
 }
 
@@ -186,7 +207,7 @@ static ms_error parse_mline(parser *p, const char *line)
 		return fail(p->detail, p->detail_len, "more than %d m-lines", MS_SDP_MAX_MLINES);
 	ms_sdp_mline *m = &p->offer->m[p->offer->n];
 	memset(m, 0, sizeof(*m));
-	m->h264.pt = m->h265.pt = -1;
+	m->h264.pt = m->h265.pt = m->opus.pt = m->pcmu.pt = m->pcma.pt = -1;
 	gchar **tok = g_strsplit_set(line, " \t", -1);
 	const char *f[4] = { NULL };
 	guint nf = 0, n_fmt = 0;
@@ -253,14 +274,13 @@ static void parse_rtpmap(parser *p, const char *val)
 	int pt = read_pt(val, &rest);
 	if(pt < 0)
 		return;
-	if(strlen(rest) < 10 || (rest[10] != '\0' && rest[10] != '/'))
-		return;
-	if(p->pts[pt].h264 || p->pts[pt].h265)
+	if(p->pts[pt].kind != FMT_NONE)
 		return;		/* the first rtpmap of a pt counts */
-	if(g_ascii_strncasecmp(rest, "H264/90000", 10) == 0)
-		p->pts[pt].h264 = TRUE;
-	else if(g_ascii_strncasecmp(rest, "H265/90000", 10) == 0)
-		p->pts[pt].h265 = TRUE;
+	for(guint i = 0; i < G_N_ELEMENTS(fmt_names); i++) {
+		gsize n = strlen(fmt_names[i].rtpmap);
+		if(g_ascii_strncasecmp(rest, fmt_names[i].rtpmap, n) == 0 && (rest[n] == '\0' || rest[n] == '/'))
+			p->pts[pt].kind = fmt_names[i].kind;
+	}
 }
 
 static void parse_fmtp(parser *p, const char *val)
@@ -419,6 +439,24 @@ static void write_slot(GString *out, const ms_sdp_mline *m)
 	}
 }
 
+/* The audio m-line: Opus, and G.711 where offered, in the offer's order. */
+static void write_audio(GString *out, const ms_sdp_mline *m)
+{
+	const ms_sdp_format *f[3] = { &m->opus, &m->pcmu, &m->pcma };
+	const char *map[3] = { "opus/48000/2", "PCMU/8000", "PCMA/8000" };
+	g_string_append_printf(out, "m=audio 9 %s", m->proto);
+	for(guint i = 0; i < 3; i++)
+		if(f[i]->pt >= 0)
+			g_string_append_printf(out, " %d", f[i]->pt);
+	g_string_append(out, "\r\nc=IN IP4 127.0.0.1\r\na=sendonly\r\n");
+	if(m->mid[0] != '\0')
+		g_string_append_printf(out, "a=mid:%s\r\n", m->mid);
+	g_string_append(out, "a=rtcp-mux\r\n");
+	for(guint i = 0; i < 3; i++)
+		if(f[i]->pt >= 0)
+			write_format(out, f[i], map[i]);
+}
+
 static void write_rejected(GString *out, const ms_sdp_mline *m)
 {
 	g_string_append_printf(out, "m=%s 0 %s %s\r\n", m->media, m->proto, m->first_fmt);
@@ -447,11 +485,23 @@ static ms_error map_slots(const ms_sdp_offer *offer, guint n_slots, int *mline_s
 	return MS_OK;
 }
 
+/* The first audio m-line that lets us send Opus, or -1. */
+static int find_audio(const ms_sdp_offer *offer)
+{
+	for(guint i = 0; i < offer->n; i++) {
+		const ms_sdp_mline *m = &offer->m[i];
+		if(strcmp(m->media, "audio") == 0 && m->recv && m->opus.pt >= 0)
+			return (int)i;
+	}
+	return -1;
+}
+
 char *ms_sdp_build_answer(const ms_sdp_offer *offer, guint n_slots, guint64 session_id,
-		int *slot_mindex, int *slot_pt, int *slot_pt_h265, ms_error *err, char *detail, gsize detail_len)
+		int *slot_mindex, int *slot_pt, int *slot_pt_h265, ms_sdp_audio *audio,
+		ms_error *err, char *detail, gsize detail_len)
 {
 	ms_error e = MS_OK;
-	int mline_slot[MS_SDP_MAX_MLINES];
+	int mline_slot[MS_SDP_MAX_MLINES], audio_at = -1;
 	if(detail != NULL && detail_len > 0)
 		detail[0] = '\0';
 	if(offer == NULL || n_slots == 0 || offer->n > MS_SDP_MAX_MLINES)
@@ -461,6 +511,9 @@ char *ms_sdp_build_answer(const ms_sdp_offer *offer, guint n_slots, guint64 sess
 			offer->n_video, n_slots);
 	else
 		e = map_slots(offer, n_slots, mline_slot, detail, detail_len);
+	if(e == MS_OK && audio != NULL && (audio_at = find_audio(offer)) < 0)
+		e = fail(detail, detail_len, "audio was asked for: the offer needs an audio m-line "
+			"(recvonly or sendrecv) with Opus");
 	if(err != NULL)
 		*err = e;
 	if(e != MS_OK)
@@ -470,7 +523,7 @@ char *ms_sdp_build_answer(const ms_sdp_offer *offer, guint n_slots, guint64 sess
 		"s=janus-multistream\r\nt=0 0\r\n", session_id);
 	GString *bundle = g_string_new("a=group:BUNDLE");
 	for(guint i = 0; i < offer->n; i++) {
-		if(mline_slot[i] >= 0 && offer->m[i].mid[0] != '\0')
+		if((mline_slot[i] >= 0 || (int)i == audio_at) && offer->m[i].mid[0] != '\0')
 			g_string_append_printf(bundle, " %s", offer->m[i].mid);
 	}
 	if(bundle->len > strlen("a=group:BUNDLE"))
@@ -480,6 +533,12 @@ char *ms_sdp_build_answer(const ms_sdp_offer *offer, guint n_slots, guint64 sess
 	for(guint i = 0; i < offer->n; i++) {
 		const ms_sdp_mline *m = &offer->m[i];
 		int k = mline_slot[i];
+		if((int)i == audio_at) {
+			write_audio(out, m);
+			*audio = (ms_sdp_audio){ .mindex = (int)i, .pt_opus = m->opus.pt,
+				.pt_pcmu = m->pcmu.pt, .pt_pcma = m->pcma.pt };
+			continue;
+		}
 		if(k < 0) {
 			write_rejected(out, m);
 			continue;

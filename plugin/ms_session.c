@@ -90,6 +90,7 @@ static void slot_free(ms_slot *slot)
 /* Unbind and free every slot; the session ends (CLOSED). Session mutex held. */
 static void cleanup_locked(ms_session *s)
 {
+	g_clear_pointer(&s->audio, ms_audio_free);
 	for(guint i = 0; i < s->n_slots; i++)
 		slot_unbind(s->slots[i]);
 	for(guint i = 0; i < s->n_slots; i++)
@@ -327,6 +328,8 @@ static ms_error handle_init(ms_session *s, ms_request *req, const char *transact
 		ms_switch_bind_synced(&slot->sw, src);
 		ms_slot_transition(slot->status, MS_SLOT_EV_BIND, &slot->status);
 	}
+	if(req->audio)
+		s->audio = ms_audio_new(s);
 	s->state = MS_SESSION_INITIALIZED;
 	/* A new init on a live PeerConnection needs a new offer, not new media */
 	s->setup_since = g_atomic_int_get(&s->media_up) ? 0 : g_get_monotonic_time();
@@ -346,11 +349,12 @@ static ms_error handle_offer(ms_session *s, ms_request *req, const char *transac
 	ms_sdp_offer *offer = g_new0(ms_sdp_offer, 1);
 	int *mindex = g_new0(int, s->n_slots);
 	int *pt = g_new0(int, s->n_slots), *pt265 = g_new0(int, s->n_slots);
+	ms_sdp_audio audio = { .mindex = -1 };
 	ms_error err = ms_sdp_parse_offer(sdp, offer, req->detail, sizeof(req->detail));
 	char *answer = NULL;
 	if(err == MS_OK)
-		answer = ms_sdp_build_answer(offer, s->n_slots, janus_random_uint64(), mindex, pt, pt265, &err,
-			req->detail, sizeof(req->detail));
+		answer = ms_sdp_build_answer(offer, s->n_slots, janus_random_uint64(), mindex, pt, pt265,
+			s->audio != NULL ? &audio : NULL, &err, req->detail, sizeof(req->detail));
 	if(err != MS_OK || answer == NULL) {
 		err = (err == MS_OK) ? MS_ERR_INTERNAL : err;
 		goto out;
@@ -370,6 +374,8 @@ static ms_error handle_offer(ms_session *s, ms_request *req, const char *transac
 		if(bound != NULL && sendable(slot, bound) != bound)
 			fix_codec(slot, bound);
 	}
+	if(s->audio != NULL)
+		ms_audio_negotiated(s->audio, &audio);
 	json_t *slots = json_array();
 	for(guint i = 0; i < s->n_slots; i++) {
 		ms_slot *slot = s->slots[i];
@@ -381,6 +387,8 @@ static ms_error handle_offer(ms_session *s, ms_request *req, const char *transac
 	s->state = MS_SESSION_NEGOTIATED;
 	json_t *answer_jsep = json_pack("{ssss}", "type", "answer", "sdp", answer);
 	ms_io->event(s->handle, transaction, ms_msg_answer(req->request_id, answer, slots), answer_jsep);
+	if(s->audio != NULL)
+		ms_audio_follow(s->audio, NULL, NULL);	/* G.711 may be heard as it is now */
 out:
 	g_free(answer);
 	g_free(pt);
@@ -388,6 +396,14 @@ out:
 	g_free(mindex);
 	g_free(offer);
 	return err;
+}
+
+/* The audio follows the slot heard: its stream changed, or it paused. */
+static void follow_audio(ms_slot *slot)
+{
+	ms_session *s = slot->session;
+	if(s->audio != NULL && ms_audio_follows(s->audio, slot->index))
+		ms_audio_follow(s->audio, NULL, NULL);
 }
 
 /* Point a slot at req->resolved (switch and resume), as allowed by token. */
@@ -407,6 +423,7 @@ static ms_error switch_to(ms_slot *slot, ms_request *req, const char *token, con
 	g_strlcpy(slot->token, token, sizeof(slot->token));
 	g_mutex_unlock(&slot->mutex);
 	bind_next(slot, shown, req->resolved, req->quality, req->request_id, transaction);
+	follow_audio(slot);
 	return MS_OK;
 }
 
@@ -435,6 +452,7 @@ static ms_error handle_pause(ms_session *s, ms_request *req, const char *transac
 	g_mutex_lock(&slot->mutex);
 	ms_relay_set_status(slot, MS_SLOT_EV_PAUSE, req->request_id, transaction, NULL);
 	g_mutex_unlock(&slot->mutex);
+	follow_audio(slot);
 	return MS_OK;
 }
 
@@ -495,6 +513,20 @@ static ms_error handle_close(ms_session *s, ms_request *req, const char *transac
 	return MS_OK;
 }
 
+/* Whose audio the audio m-line carries (docs/protocol.md §14). */
+static ms_error handle_audio(ms_session *s, ms_request *req, const char *transaction, json_t *jsep, int *err_slot)
+{
+	if(s->audio == NULL) {
+		g_strlcpy(req->detail, "the init did not ask for audio (audio: true)", sizeof(req->detail));
+		return MS_ERR_INVALID_STATE;
+	}
+	if(!(req->slot_valid && req->slot == -1) && request_slot(s, req, err_slot) == NULL)
+		return MS_ERR_INVALID_SLOT;
+	ms_audio_set_focus(s->audio, req->slot);
+	ms_audio_follow(s->audio, req->request_id, transaction);
+	return MS_OK;
+}
+
 static ms_error handle_streams(ms_session *s, ms_request *req, const char *transaction, json_t *jsep, int *err_slot)
 {
 	/* Only what this client may watch: protected streams (and what derives
@@ -540,6 +572,7 @@ static const request_handler handlers[MS_REQ_COUNT] = {
 	[MS_REQ_KEYFRAME] = handle_keyframe,
 	[MS_REQ_CLOSE] = handle_close,
 	[MS_REQ_STREAMS] = handle_streams,
+	[MS_REQ_AUDIO] = handle_audio,
 };
 
 /* Per-session request rate cap (one-second windows). Session mutex held. */
@@ -675,6 +708,8 @@ void ms_session_tick(ms_session *s, gint64 now)
 		check_codec(s->slots[i]);
 		unbind_stale(s->slots[i]);
 	}
+	if(s->audio != NULL)
+		ms_audio_follow(s->audio, NULL, NULL);	/* its camera's audio came or went */
 	if(s->setup_since > 0 && ms_config.setup_timeout > 0 && !g_atomic_int_get(&s->destroyed) &&
 			now - s->setup_since >= (gint64)ms_config.setup_timeout * G_USEC_PER_SEC) {
 		/* init without media: give its sources and its place back */

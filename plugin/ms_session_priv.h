@@ -13,6 +13,8 @@
 #include "ms_guard.h"
 #include "ms_switch.h"
 
+typedef struct ms_audio ms_audio;
+
 /* Tokens a session remembers as accepted (a plugin-wide lock does not
  * apply to them). */
 #define MS_PROVEN_TOKENS 4
@@ -67,10 +69,28 @@ struct ms_session {
 	guint n_proven;
 	char failed_name[MS_RESOLVED_MAX];	/* the last failed check, not */
 	char failed_token[MS_NAME_MAX];		/* counted again when repeated */
+	ms_audio *audio;		/* the audio m-line (init with audio: true), or NULL */
 };
 
 /* The seam to Janus (ms_sessions_init). */
 extern const ms_session_io *ms_io;
+
+/* The PeerConnection can take packets (media up, handle not stopped). */
+gboolean ms_session_media_ready(ms_session *s);
+
+/* ms_audio.c: the session's audio m-line (docs/protocol.md §14) */
+ms_audio *ms_audio_new(ms_session *s);
+void ms_audio_free(ms_audio *a);
+/* The offer's audio m-line, as answered. */
+void ms_audio_negotiated(ms_audio *a, const ms_sdp_audio *sdp);
+/* Which slot is heard (-1: none); then ms_audio_follow. */
+void ms_audio_set_focus(ms_audio *a, int slot);
+/* Carry the focused slot's camera's audio (bind, unbind), and tell: a reply
+ * when request_id is given, else a notice when the stream or the status
+ * changed. Session mutex held. */
+void ms_audio_follow(ms_audio *a, json_t *request_id, const char *transaction);
+/* Is slot the one heard? */
+gboolean ms_audio_follows(ms_audio *a, int slot);
 
 /* ms_relay.c */
 extern const ms_consumer_ops ms_relay_ops;

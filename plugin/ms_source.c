@@ -21,9 +21,18 @@ struct ms_source {
 	const ms_codec *codec;		/* what it sends (NULL: not known yet);
 					 * written by the source thread, mutex held,
 					 * read anywhere with g_atomic_pointer_get */
-	gboolean hidden;		/* an H265 source's H264 transcode: not
-					 * listed, not looked up by name */
+	gboolean hidden;		/* an H265 source's H264 transcode, or a
+					 * stream's audio: not listed, not looked
+					 * up by name */
 	ms_source *transcode;		/* that transcode of this source, or NULL */
+	/* Audio (docs/protocol.md §14). A stream's audio is a hidden source of
+	 * its own (is_audio): fed by the stream's rtsp ingest, or its rtp feed */
+	gboolean is_audio;
+	gboolean audio_by_pt;		/* codec from the payload type (0 PCMU, 8 PCMA) */
+	ms_source *audio_copy;		/* the camera's audio as it sends it */
+	ms_source *audio_opus;		/* rtsp: that audio in Opus (the ingest encodes it) */
+	gint64 first_packet;		/* since the last start; 0: none yet */
+	volatile gint seen_audio;	/* an audio source delivered once */
 
 	GMutex mutex;			/* guards everything below */
 	GPtrArray *consumers;		/* ms_consumer*, not owned */
@@ -74,7 +83,7 @@ static const ms_source_driver *driver_for(ms_source_kind kind)
 static void source_free(gpointer data)
 {
 	ms_source *src = data;
-	if(src->running && src->driver)
+	if(src->running && src->driver && src->driver->stop)
 		src->driver->stop(src);
 	ms_gop_free(src->gop);
 	g_ptr_array_free(src->consumers, TRUE);
@@ -170,6 +179,7 @@ static void start_locked(ms_source *src, gint64 now)
 	}
 	src->running = TRUE;
 	src->started_at = now;
+	src->first_packet = 0;
 	if(src->state != MS_SRC_OFFLINE)
 		src->state = MS_SRC_STARTING;
 	ms_gop_reset(src->gop);
@@ -192,6 +202,64 @@ static void stop_locked(ms_source *src)
 	src->state = MS_SRC_IDLE;
 	ms_gop_reset(src->gop);
 	JANUS_LOG(LOG_INFO, MS_TAG "Stream %s stopped\n", src->name);
+}
+
+/* An rtsp camera's audio, fed by its ingest process: nothing to run. */
+static gboolean fed_start(ms_source *src)
+{
+	return TRUE;
+}
+
+static const ms_source_driver fed_driver = {
+	.kind = "audio",
+	.always_on = TRUE,
+	.start = fed_start,
+};
+
+/* A hidden audio source NAME~SUFFIX. url NULL: fed by the stream's ingest. */
+static ms_source *add_audio_source(ms_source *src, const char *suffix, ms_source_url *url, const ms_codec *codec)
+{
+	char *name = g_strdup_printf("%s~%s", src->name, suffix);
+	char err[128] = "";
+	gboolean fed = url == NULL;
+	if(fed) {
+		url = g_new0(ms_source_url, 1);
+		url->kind = src->url->kind;
+	}
+	ms_source *a = NULL;
+	if(ms_sources_add(name, url, FALSE, err, sizeof(err))) {
+		a = g_hash_table_lookup(sources, name);
+		a->hidden = a->is_audio = TRUE;
+		a->parent = g_strdup(src->name);
+		a->codec = codec;
+		a->audio_by_pt = codec == NULL;
+		if(fed)
+			a->driver = &fed_driver;
+	} else {
+		JANUS_LOG(LOG_ERR, MS_TAG "Stream %s: no audio (%s)\n", src->name, err);
+		ms_source_url_free(url);
+	}
+	g_free(name);
+	return a;
+}
+
+/* A stream's audio: an rtsp camera's first audio track (as it is, and in
+ * Opus), an rtp feed's #audio port. */
+static void add_audio(ms_source *src)
+{
+	const ms_source_url *u = src->url;
+	if(u->kind == MS_SOURCE_RTSP) {
+		src->audio_copy = add_audio_source(src, "audio", NULL, NULL);
+		src->audio_opus = add_audio_source(src, "opus", NULL, &ms_codec_opus);
+	} else if(u->kind == MS_SOURCE_RTP && u->audio_codec != NULL) {
+		ms_source_url *a = g_new0(ms_source_url, 1);
+		a->kind = MS_SOURCE_RTP;
+		a->host = g_strdup(u->host);
+		a->port = u->audio_port;
+		a->from_host = g_strdup(u->from_host);	/* that sender, from any port */
+		a->codec = g_strdup(u->audio_codec);
+		src->audio_copy = add_audio_source(src, "audio", a, ms_codec_audio_by_name(u->audio_codec));
+	}
 }
 
 /* The H264 transcode of a source that sends, or may send, H265: a hidden
@@ -219,12 +287,17 @@ void ms_sources_start(void)
 {
 	gint64 now = g_get_monotonic_time();
 	guint configured = order->len;
-	for(guint i = 0; ms_config.h265_transcode && i < configured; i++)
-		add_transcode(g_ptr_array_index(order, i));
+	for(guint i = 0; i < configured; i++) {
+		if(ms_config.h265_transcode)
+			add_transcode(g_ptr_array_index(order, i));
+		add_audio(g_ptr_array_index(order, i));
+	}
 	for(guint i = 0; i < order->len; i++) {
 		ms_source *src = g_ptr_array_index(order, i);
 		char *parent = NULL, *quality = NULL;
-		if(src->url->kind == MS_SOURCE_FFMPEG) {
+		if(src->parent != NULL) {
+			/* a stream's audio: its parent is set */
+		} else if(src->url->kind == MS_SOURCE_FFMPEG) {
 			src->parent = g_strdup(src->url->parent);
 			if(ms_stream_split_variant(src->name, &parent, &quality) && strcmp(parent, src->parent) == 0)
 				src->quality = g_strdup(quality);
@@ -253,6 +326,50 @@ ms_source *ms_sources_lookup(const char *name)
 ms_source *ms_source_transcode(const ms_source *src)
 {
 	return src->transcode;
+}
+
+ms_source *ms_source_audio_copy(const ms_source *src)
+{
+	return src->audio_copy;
+}
+
+ms_source *ms_source_audio_opus(const ms_source *src)
+{
+	return src->audio_opus;
+}
+
+ms_source *ms_source_camera(ms_source *src)
+{
+	for(guint depth = 0; src != NULL && src->parent != NULL && depth < 16; depth++) {
+		ms_source *p = g_hash_table_lookup(sources, src->parent);
+		if(p == NULL)
+			break;
+		src = p;
+	}
+	return src;
+}
+
+ms_source *ms_source_audio(ms_source *cam, gboolean pcmu, gboolean pcma)
+{
+	ms_source *copy = cam->audio_copy;
+	const ms_codec *c = copy != NULL ? ms_source_codec(copy) : NULL;
+	if(c == &ms_codec_opus || (c == &ms_codec_pcmu && pcmu) || (c == &ms_codec_pcma && pcma))
+		return copy;
+	return cam->audio_opus;
+}
+
+/* Whether a stream has audio: -1 not known yet (never ran, or started
+ * less than MS_SOURCE_AUDIO_KNOWN_US ago with no audio yet). Its mutex held. */
+static int has_audio_locked(ms_source *src, gint64 now)
+{
+	ms_source *cam = ms_source_camera(src);	/* a variant carries its camera's */
+	ms_source *feeds[2] = { cam->audio_copy, cam->audio_opus };
+	for(guint i = 0; i < 2; i++)
+		if(feeds[i] != NULL && g_atomic_int_get(&feeds[i]->seen_audio))
+			return 1;
+	if(src->first_packet == 0 || now - src->first_packet < MS_SOURCE_AUDIO_KNOWN_US)
+		return cam->url->kind == MS_SOURCE_RTP && cam->url->audio_codec == NULL ? 0 : -1;
+	return 0;
 }
 
 const char *ms_source_name(const ms_source *src)
@@ -318,7 +435,8 @@ json_t *ms_sources_list(void)
 		g_mutex_lock(&src->mutex);
 		json_array_append_new(list, ms_msg_stream_entry(src->name,
 			ms_source_kind_name(src->url->kind), src->parent, src->quality,
-			ms_source_state_name(src->state), src->consumers->len, ms_source_codec_name(src)));
+			ms_source_state_name(src->state), src->consumers->len, ms_source_codec_name(src),
+			has_audio_locked(src, g_get_monotonic_time())));
 		g_mutex_unlock(&src->mutex);
 	}
 	g_mutex_unlock(&registry_mutex);
@@ -341,6 +459,11 @@ json_t *ms_sources_status(void)
 		/* A source being stopped is reported stopped: its child may already
 		 * be gone while the driver still joins its threads */
 		json_object_set_new(e, "running", json_boolean(src->running && !src->stopping));
+		if(src->hidden) {
+			/* The plugin's own: a stream's H264 transcode or its audio */
+			json_object_set_new(e, "hidden", json_true());
+			json_object_set_new(e, "of", json_string(src->parent ? src->parent : src->url->parent));
+		}
 		json_object_set_new(e, "restarts", json_integer(src->restarts));
 		json_object_set_new(e, "gop_packets", json_integer(ms_gop_count(src->gop)));
 		json_object_set_new(e, "gop_bytes", json_integer(ms_gop_bytes(src->gop)));
@@ -502,16 +625,29 @@ void ms_source_deliver(ms_source *src, const guint8 *data, gsize len)
 		return;
 	gint64 now = g_get_monotonic_time();
 	g_mutex_lock(&src->mutex);
-	/* The stream says what it is: a parameter set of another codec than
-	 * the one known (or none known yet) switches the source to it */
-	const ms_codec *seen = ms_codec_sniff(data + pkt.payload_off, pkt.payload_len);
-	if(seen != NULL && seen != src->codec)
-		set_codec_locked(src, seen);
+	if(src->is_audio) {
+		/* An rtsp camera's audio as it is: G.711 is played as it is, what
+		 * else it sends reaches viewers through the Opus output */
+		guint8 pt = data[1] & 0x7f;
+		if(src->audio_by_pt)
+			g_atomic_pointer_set(&src->codec, pt == 0 ? &ms_codec_pcmu : pt == 8 ? &ms_codec_pcma : NULL);
+	} else {
+		/* The stream says what it is: a parameter set of another codec
+		 * than the one known (or none known yet) switches the source to it */
+		const ms_codec *seen = ms_codec_sniff(data + pkt.payload_off, pkt.payload_len);
+		if(seen != NULL && seen != src->codec)
+			set_codec_locked(src, seen);
+	}
 	if(src->codec == NULL) {
 		g_mutex_unlock(&src->mutex);
 		return;		/* nothing decodable before the first parameter set */
 	}
-	pkt.facts = src->codec->inspect(data + pkt.payload_off, pkt.payload_len);
+	if(!src->is_audio)
+		pkt.facts = src->codec->inspect(data + pkt.payload_off, pkt.payload_len);
+	if(src->first_packet == 0)
+		src->first_packet = now;
+	if(src->is_audio)
+		g_atomic_int_set(&src->seen_audio, 1);
 	src->last_packet = now;
 	if(src->state != MS_SRC_ACTIVE) {
 		gboolean was_offline = (src->state == MS_SRC_OFFLINE);
@@ -521,7 +657,8 @@ void ms_source_deliver(ms_source *src, const guint8 *data, gsize len)
 			JANUS_LOG(LOG_INFO, MS_TAG "Stream %s is back\n", src->name);
 		notify_state(src, MS_SRC_ACTIVE);
 	}
-	ms_gop_push(src->gop, &pkt, now);
+	if(!src->is_audio)
+		ms_gop_push(src->gop, &pkt, now);
 	for(guint i = 0; i < src->consumers->len; i++) {
 		ms_consumer *c = g_ptr_array_index(src->consumers, i);
 		c->ops->rtp(c, src, &pkt, now);

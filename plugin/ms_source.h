@@ -154,6 +154,24 @@ const char *ms_source_codec_name(const ms_source *src);
  * an H264 ffmpeg: variant, or h265_transcode = false). */
 ms_source *ms_source_transcode(const ms_source *src);
 
+/* Audio (docs/protocol.md §14): a stream's audio is a hidden source fed by
+ * its rtsp ingest (the first audio track as it is, ms_source_audio_copy,
+ * and in Opus, ms_source_audio_opus) or by its rtp feed's #audio port
+ * (ms_source_audio_copy, of the declared codec). Consumers of an audio
+ * source get its RTP (no GOP cache, facts 0). */
+ms_source *ms_source_audio_copy(const ms_source *src);
+ms_source *ms_source_audio_opus(const ms_source *src);
+/* The camera a stream shows: itself, or the root of its parent chain (a
+ * variant's camera, a transcode's camera). */
+ms_source *ms_source_camera(ms_source *src);
+/* The audio source a viewer of camera cam hears: its audio as it is when
+ * that is Opus, or G.711 the viewer's audio m-line took (pcmu, pcma); else
+ * its Opus output; NULL when it has none. */
+ms_source *ms_source_audio(ms_source *cam, gboolean pcmu, gboolean pcma);
+/* A stream without audio packets this long after its first video packet
+ * is listed without audio ("audio": false). */
+#define MS_SOURCE_AUDIO_KNOWN_US (2 * G_USEC_PER_SEC)
+
 /* Drivers. */
 extern const ms_source_driver ms_source_rtp_driver;
 extern const ms_source_driver ms_source_rtsp_driver;	/* ms_source_ffmpeg.c */

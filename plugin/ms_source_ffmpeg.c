@@ -30,12 +30,27 @@
 
 #define FF_PKT_SIZE 1200		/* RTP packets ffmpeg sends us (fit SRTP in an MTU) */
 #define FF_PT 96			/* payload type between ffmpeg and us, both ways */
+#define FF_AUDIO_PT 111			/* ... of the Opus audio of an rtsp camera */
 #define FF_PORT_CHECK_US (20 * 1000)	/* how often to look whether ffmpeg listens yet */
+
+/* One local port pair ffmpeg sends RTP to (port) and RTCP (port + 1), and
+ * the source its packets are for. Receive thread only, after start. */
+typedef struct ff_input {
+	ms_source *target;
+	int fd, rtcp_fd;
+	int port;
+	gboolean sender_known;		/* socket connected to ffmpeg's port */
+	gint64 last_probe;
+	guint dropped;			/* datagrams from anyone else */
+} ff_input;
+
+/* rtsp: the video, the camera's audio as it is, its audio in Opus */
+enum { FF_VIDEO = 0, FF_AUDIO_COPY, FF_AUDIO_OPUS, FF_INPUTS };
 
 typedef struct ff_source {
 	ms_source *src;
-	int fd, rtcp_fd;		/* where ffmpeg sends RTP (port, port + 1) */
-	int port;
+	ff_input in[FF_INPUTS];		/* in[FF_VIDEO] only, for a variant */
+	guint n_in;
 	volatile gint stop;
 	GThread *thread;
 	ms_proc *proc;
@@ -53,11 +68,7 @@ typedef struct ff_source {
 	gboolean have_in;
 	guint32 in_ssrc, out_ssrc, ts_off, last_ts;
 	guint16 seq_off, last_seq;
-	/* The sender of our RTP (receive thread only) */
 	gboolean spawn_failed;		/* reported (listen thread only) */
-	gboolean sender_known;		/* socket connected to ffmpeg's port */
-	gint64 last_probe;
-	guint dropped;			/* datagrams from anyone else */
 } ff_source;
 
 /* Bind 127.0.0.1 on an even port and the next one (RTP and RTCP). */
@@ -151,28 +162,28 @@ static port_owner udp_port_owner(int port, int pid)
  * from a port that belongs to our child connects the socket to it, after
  * which the kernel drops every other sender; datagrams from anyone else
  * before that are dropped here. At most one /proc look-up per 10 ms. */
-static void receive_from_child(ff_source *f)
+static void receive_from_child(ff_source *f, ff_input *in)
 {
-	if(!f->sender_known) {
+	if(!in->sender_known) {
 		struct sockaddr_in from;
 		socklen_t flen = sizeof(from);
 		guint8 probe[1];
-		if(recvfrom(f->fd, probe, sizeof(probe), MSG_PEEK, (struct sockaddr *)&from, &flen) < 0)
+		if(recvfrom(in->fd, probe, sizeof(probe), MSG_PEEK, (struct sockaddr *)&from, &flen) < 0)
 			return;
 		gint64 now = g_get_monotonic_time();
-		gboolean ours = from.sin_family == AF_INET && now - f->last_probe >= 10000 &&
+		gboolean ours = from.sin_family == AF_INET && now - in->last_probe >= 10000 &&
 			udp_port_owner(ntohs(from.sin_port), ms_proc_pid(f->proc)) == PORT_OURS;
-		f->last_probe = now;
-		if(!ours || connect(f->fd, (struct sockaddr *)&from, flen) != 0) {
-			(void)recv(f->fd, probe, sizeof(probe), 0);	/* not from our ffmpeg: dropped */
-			if(f->dropped++ == 0)
+		in->last_probe = now;
+		if(!ours || connect(in->fd, (struct sockaddr *)&from, flen) != 0) {
+			(void)recv(in->fd, probe, sizeof(probe), 0);	/* not from our ffmpeg: dropped */
+			if(in->dropped++ == 0)
 				JANUS_LOG(LOG_WARN, MS_TAG "Stream %s: datagram from 127.0.0.1:%u dropped (not our ffmpeg)\n",
-					ms_source_name(f->src), ntohs(from.sin_port));
+					ms_source_name(in->target), ntohs(from.sin_port));
 			return;
 		}
-		f->sender_known = TRUE;
+		in->sender_known = TRUE;
 	}
-	ms_source_receive(f->src, f->fd, NULL);
+	ms_source_receive(in->target, in->fd, NULL);
 }
 
 /* The forwarded stream continues across a parent restart: a sequence jump
@@ -266,7 +277,11 @@ static gpointer listen_thread(gpointer data)
 {
 	ff_source *f = data;
 	guint8 buf[MS_RTP_MAX_PACKET + 100];
-	struct pollfd pfd[2] = { { .fd = f->fd, .events = POLLIN }, { .fd = f->rtcp_fd, .events = POLLIN } };
+	struct pollfd pfd[2 * FF_INPUTS];
+	for(guint i = 0; i < f->n_in; i++) {
+		pfd[2 * i] = (struct pollfd){ .fd = f->in[i].fd, .events = POLLIN };
+		pfd[2 * i + 1] = (struct pollfd){ .fd = f->in[i].rtcp_fd, .events = POLLIN };
+	}
 	gint64 next_check = 0;
 	gboolean taken_logged = FALSE;
 	while(!g_atomic_int_get(&f->stop)) {
@@ -289,13 +304,15 @@ static gpointer listen_thread(gpointer data)
 				ms_source_driver_failed(f->src);
 			}
 		}
-		int r = poll(pfd, 2, g_atomic_int_get(&f->primed) || f->parent == NULL ? 200 : 20);
+		int r = poll(pfd, 2 * f->n_in, g_atomic_int_get(&f->primed) || f->parent == NULL ? 200 : 20);
 		if(r <= 0)
 			continue;
-		if(pfd[1].revents & POLLIN)
-			(void)recv(f->rtcp_fd, buf, sizeof(buf), 0);	/* ffmpeg's RTCP: not used */
-		if(pfd[0].revents & POLLIN)
-			receive_from_child(f);
+		for(guint i = 0; i < f->n_in; i++) {
+			if(pfd[2 * i + 1].revents & POLLIN)
+				(void)recv(f->in[i].rtcp_fd, buf, sizeof(buf), 0);	/* ffmpeg's RTCP: not used */
+			if(pfd[2 * i].revents & POLLIN)
+				receive_from_child(f, &f->in[i]);
+		}
 	}
 	return NULL;
 }
@@ -380,10 +397,12 @@ static GPtrArray *base_args(void)
 
 static void ff_free(ff_source *f)
 {
-	if(f->fd >= 0)
-		close(f->fd);
-	if(f->rtcp_fd >= 0)
-		close(f->rtcp_fd);
+	for(guint i = 0; i < FF_INPUTS; i++) {
+		if(f->in[i].fd >= 0)
+			close(f->in[i].fd);
+		if(f->in[i].rtcp_fd >= 0)
+			close(f->in[i].rtcp_fd);
+	}
 	if(f->fwd_fd >= 0)
 		close(f->fwd_fd);
 	if(f->sdp_path != NULL) {
@@ -393,25 +412,32 @@ static void ff_free(ff_source *f)
 	g_free(f);
 }
 
-static ff_source *ff_new(ms_source *src)
+/* targets: the source of each input (NULL ends the list early). */
+static ff_source *ff_new(ms_source *src, ms_source *targets[FF_INPUTS])
 {
 	ff_source *f = g_new0(ff_source, 1);
 	f->src = src;
-	f->rtcp_fd = -1;
 	f->fwd_fd = -1;
-	f->port = bind_pair(&f->fd, &f->rtcp_fd);
-	if(f->port < 0) {
-		JANUS_LOG(LOG_ERR, MS_TAG "Stream %s: no local UDP port: %s\n", ms_source_name(src), g_strerror(errno));
-		f->fd = -1;
-		ff_free(f);
-		return NULL;
+	for(guint i = 0; i < FF_INPUTS; i++)
+		f->in[i].fd = f->in[i].rtcp_fd = -1;
+	for(guint i = 0; i < FF_INPUTS && targets[i] != NULL; i++) {
+		ff_input *in = &f->in[i];
+		in->target = targets[i];
+		in->port = bind_pair(&in->fd, &in->rtcp_fd);
+		if(in->port < 0) {
+			JANUS_LOG(LOG_ERR, MS_TAG "Stream %s: no local UDP port: %s\n", ms_source_name(src), g_strerror(errno));
+			in->fd = -1;
+			ff_free(f);
+			return NULL;
+		}
+		f->n_in++;
 	}
 	return f;
 }
 
 static gboolean start_thread(ff_source *f)
 {
-	f->thread = ms_source_thread(f->src, "ms-ff", f->port, listen_thread, f);
+	f->thread = ms_source_thread(f->src, "ms-ff", f->in[FF_VIDEO].port, listen_thread, f);
 	return f->thread != NULL;
 }
 
@@ -437,10 +463,30 @@ static void ff_stop(ms_source *src)
 
 /* --- rtsp:// ------------------------------------------------------------ */
 
+/* The tee muxer's outputs: the video, and (where the camera has audio) its
+ * first audio track as it is and in Opus; an audio output without a track
+ * fails alone (onfail=ignore) and the video goes on. */
+static char *tee_outputs(ff_source *f)
+{
+	GString *t = g_string_new(NULL);
+	g_string_append_printf(t, "[select=v:f=rtp:payload_type=%d]rtp://127.0.0.1:%d?pkt_size=%d",
+		FF_PT, f->in[FF_VIDEO].port, FF_PKT_SIZE);
+	if(f->n_in == FF_INPUTS) {
+		g_string_append_printf(t, "|[select=\\'a:0\\':f=rtp:onfail=ignore]rtp://127.0.0.1:%d?pkt_size=%d",
+			f->in[FF_AUDIO_COPY].port, FF_PKT_SIZE);
+		g_string_append_printf(t, "|[select=\\'a:1\\':f=rtp:payload_type=%d:onfail=ignore]rtp://127.0.0.1:%d?pkt_size=%d",
+			FF_AUDIO_PT, f->in[FF_AUDIO_OPUS].port, FF_PKT_SIZE);
+	}
+	return g_string_free(t, FALSE);
+}
+
 static gboolean rtsp_start(ms_source *src)
 {
 	const ms_source_url *url = ms_source_get_url(src);
-	ff_source *f = ff_new(src);
+	ms_source *targets[FF_INPUTS] = { src, ms_source_audio_copy(src), ms_source_audio_opus(src) };
+	if(targets[FF_AUDIO_COPY] == NULL || targets[FF_AUDIO_OPUS] == NULL)
+		targets[FF_AUDIO_COPY] = targets[FF_AUDIO_OPUS] = NULL;
+	ff_source *f = ff_new(src, targets);
 	if(f == NULL)
 		return FALSE;
 	GPtrArray *args = base_args();
@@ -459,14 +505,26 @@ static gboolean rtsp_start(ms_source *src)
 	add(args, url->text);
 	add(args, "-map");
 	add(args, "0:v:0");
-	add(args, "-an");
+	if(f->n_in == FF_INPUTS) {
+		/* The first audio track twice (if there is one): as it is, and in
+		 * Opus (20 ms frames, for any camera codec a browser cannot play) */
+		const char *audio[] = { "-map", "0:a:0?", "-map", "0:a:0?", "-c:a:0", "copy",
+			"-c:a:1", "libopus", "-ar:a:1", "48000", "-ac:a:1", "2", "-b:a:1", "48k",
+			"-application:a:1", "lowdelay", "-frame_duration:a:1", "20" };
+		for(guint i = 0; i < G_N_ELEMENTS(audio); i++)
+			add(args, audio[i]);
+	} else {
+		add(args, "-an");
+	}
 	add(args, "-sn");
 	add(args, "-dn");
 	add(args, "-c:v");
 	add(args, "copy");
 	add(args, "-bsf:v");			/* SPS/PPS (from the camera's SDP) before every keyframe */
 	add(args, "dump_extra");
-	add_output(args, f->port);
+	add(args, "-f");
+	add(args, "tee");
+	g_ptr_array_add(args, tee_outputs(f));
 	f->proc = spawn(f, args, url->text);
 	g_ptr_array_free(args, TRUE);
 	if(f->proc == NULL || !start_thread(f)) {
@@ -607,7 +665,7 @@ static void variant_spawn(ff_source *f)
 	for(guint i = 0; i < G_N_ELEMENTS(sel); i++)
 		add(args, sel[i]);
 	add_encoder(args, url);
-	add_output(args, f->port);
+	add_output(args, f->in[FF_VIDEO].port);
 	f->proc = spawn(f, args, NULL);
 	g_ptr_array_free(args, TRUE);
 	if(f->proc == NULL) {
@@ -623,7 +681,8 @@ static gboolean variant_start(ms_source *src)
 	ms_source *parent = ms_sources_lookup(url->parent);
 	if(parent == NULL || parent == src)
 		return FALSE;
-	ff_source *f = ff_new(src);
+	ms_source *targets[FF_INPUTS] = { src };
+	ff_source *f = ff_new(src, targets);
 	if(f == NULL)
 		return FALSE;
 	f->out_ssrc = g_random_int();

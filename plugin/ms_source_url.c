@@ -24,6 +24,7 @@ void ms_source_url_free(ms_source_url *url)
 	g_free(url->from_host);
 	g_free(url->parent);
 	g_free(url->codec);
+	g_free(url->audio_codec);
 	g_free(url);
 }
 
@@ -83,6 +84,22 @@ static gboolean set_codec(ms_source_url *url, const char *val, char *err, gsize 
 	return TRUE;
 }
 
+/* An rtp:// "audio=" value: CODEC:PORT, the feed's audio on another port of
+ * the same host. */
+static gboolean set_audio(ms_source_url *url, const char *val, char *err, gsize errlen)
+{
+	const char *colon = strchr(val, ':');
+	char *name = colon ? g_strndup(val, colon - val) : NULL;
+	const ms_codec *c = ms_codec_audio_by_name(name);
+	g_free(name);
+	if(c == NULL || !parse_int(colon + 1, 1, 65535, &url->audio_port) || url->audio_port == url->port) {
+		g_snprintf(err, errlen, "bad #audio (CODEC:PORT, CODEC opus, pcmu or pcma, PORT not the video's)");
+		return FALSE;
+	}
+	url->audio_codec = g_strdup(c->name);
+	return TRUE;
+}
+
 /* rtp:// options after '#': from=ADDR or from=ADDR:PORT (only that sender
  * is accepted; ADDR numeric), video=h264|h265 (what the feed sends). */
 static gboolean parse_rtp_options(ms_source_url *url, char *opts, char *err, gsize errlen)
@@ -99,7 +116,12 @@ static gboolean parse_rtp_options(ms_source_url *url, char *opts, char *err, gsi
 			ok = set_codec(url, *p + 6, err, errlen);
 			continue;
 		}
-		g_snprintf(err, errlen, "bad rtp option '#%.40s' (#from=ADDR[:PORT], numeric; #video=h264|h265)", *p);
+		if(g_str_has_prefix(*p, "audio=") && url->audio_codec == NULL) {
+			ok = set_audio(url, *p + 6, err, errlen);
+			continue;
+		}
+		g_snprintf(err, errlen, "bad rtp option '#%.40s' (#from=ADDR[:PORT], numeric; #video=h264|h265; "
+			"#audio=opus|pcmu|pcma:PORT)", *p);
 		ok = FALSE;
 	}
 	g_strfreev(parts);

@@ -1,9 +1,10 @@
 /* ms_source_url.h: source strings of the streams config (pure).
  *
  * Source syntax (go2rtc's; docs/sources.md):
- *   rtp://HOST:PORT[#from=ADDR[:PORT]][#video=h264|h265]
+ *   rtp://HOST:PORT[#from=ADDR[:PORT]][#video=h264|h265][#audio=CODEC:PORT2]
  *                                            RTP pushed to us (we listen; with
- *                                            #from, only from that sender)
+ *                                            #from, only from that sender; its
+ *                                            audio, opus/pcmu/pcma, on PORT2)
  *   rtsp://[user[:pass]@]host[:port]/path    a camera we pull
  *   ffmpeg:PARENT#video=h264|h265#height=H[#width=W][#fps=F][#bitrate=K][#gop=S]
  *                                            a transcode of another stream
@@ -34,6 +35,8 @@ typedef struct ms_source_url {
 	int bitrate_kbps;	/* ffmpeg: 0 = encoder default */
 	double gop_s;		/* ffmpeg: keyframe interval in seconds (default 1) */
 	gboolean rtsp_udp;	/* rtsp: #transport=udp (default TCP interleaved) */
+	char *audio_codec;	/* rtp: the feed's audio ("opus", "pcmu", "pcma"), or NULL */
+	int audio_port;		/* rtp: ... on this port of host */
 } ms_source_url;
 
 /* Parse a source string; NULL with err filled on failure. */

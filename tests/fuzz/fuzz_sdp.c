@@ -50,12 +50,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for(guint n = 1; n <= 9; n++) {
 			int mindex[9], pt[9], pt265[9];
 			ms_error err = MS_OK;
-			char *answer = ms_sdp_build_answer(&offer, n, 42, mindex, pt, pt265, &err,
-				detail, sizeof(detail));
+			/* every other size with an audio m-line asked for */
+			ms_sdp_audio audio = { .mindex = -1 };
+			char *answer = ms_sdp_build_answer(&offer, n, 42, mindex, pt, pt265, n % 2 ? &audio : NULL,
+				&err, detail, sizeof(detail));
 			if((answer == NULL) != (err != MS_OK))
 				abort();
 			if(answer != NULL)
 				check_answer(answer, n, mindex, pt, pt265);
+			if(answer != NULL && n % 2) {
+				/* the audio m-line: an offered audio m-line, sendonly, with Opus */
+				if(audio.mindex < 0 || (guint)audio.mindex >= offer.n || audio.pt_opus < 0 ||
+						strcmp(offer.m[audio.mindex].media, "audio") != 0)
+					abort();
+				for(guint k = 0; k < n; k++)
+					if(mindex[k] == audio.mindex)
+						abort();
+			}
 			g_free(answer);
 		}
 	}

@@ -13,6 +13,7 @@ import { startRtspServer, rtspSkipReason } from '../lib/rtsp.mjs';
 import { connectMultistream, openHandle, h264Codec, h265Codec, AdminClient } from '../lib/client.mjs';
 import { packetResolution as res264, isKeyframeMaterial } from '../lib/h264.mjs';
 import * as H265 from '../lib/h265.mjs';
+import { slotPayloadTypes } from '../lib/sdp.mjs';
 import { assertContinuous } from '../lib/rtpcheck.mjs';
 import { stopAll } from '../lib/procs.mjs';
 import { sleep } from '../lib/fixture.mjs';
@@ -31,12 +32,6 @@ async function waitRes(peer, k, res, { since = 0, timeoutMs = 10000 } = {}) {
   throw new Error(`slot ${k}: no ${res} in ${timeoutMs} ms (saw ${[...new Set(peer.packets(k, since).map(resOf).filter(Boolean))]})`);
 }
 
-function answerPts(sdp) {
-  return sdp.split(/\r?\n(?=m=)/).filter((s) => s.startsWith('m=video') && !s.startsWith('m=video 0 ')).map((sec) => {
-    const pt = (name) => Number((sec.match(new RegExp(`a=rtpmap:(\\d+) ${name}/90000`)) || [])[1] ?? -1);
-    return { h264: pt('H264'), h265: pt('H265') };
-  });
-}
 
 describe('H265 RTSP cameras', { skip, timeout: 180000 }, () => {
   let srv, janus, admin;
@@ -99,7 +94,7 @@ describe('H265 RTSP cameras', { skip, timeout: 180000 }, () => {
     await sleep(800);
     const pk = v.peer.packets(0);
     assertContinuous(pk, 'the viewer across the switch');
-    const pts = answerPts(v.answer.jsep.sdp)[0];
+    const pts = slotPayloadTypes(v.answer.jsep.sdp)[0];
     assert.ok(pk.every((p) => p.pt === pts.h264), 'never an H265 packet on the H264-only m-line');
     const after = await list();
     assert.equal(after.cam7.codec, 'h265', 'found from the stream');
@@ -110,7 +105,7 @@ describe('H265 RTSP cameras', { skip, timeout: 180000 }, () => {
 
   test('H265 to a viewer that offers it, from an RTSP camera: parameter sets then an IRAP', { timeout: 30000 }, async () => {
     const v = await connect([{ slot: 0, stream: 'cam5' }], { codecs: [h265Codec(), h264Codec()] });
-    const pts = answerPts(v.answer.jsep.sdp)[0];
+    const pts = slotPayloadTypes(v.answer.jsep.sdp)[0];
     await waitRes(v.peer, 0, `${W}x${H}`);
     const pk = v.peer.packets(0);
     assert.ok(pk.every((p) => p.pt === pts.h265), 'H265 payload type');

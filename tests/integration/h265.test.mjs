@@ -16,6 +16,7 @@ import dgram from 'node:dgram';
 import { startFixture, skipPlugin, resolutionsIn, waitResolution, currentResolution, sleep } from '../lib/fixture.mjs';
 import { h264Codec, h265Codec } from '../lib/client.mjs';
 import * as H265 from '../lib/h265.mjs';
+import { slotPayloadTypes } from '../lib/sdp.mjs';
 import { isKeyframeMaterial, seqDiff, tsDiff } from '../lib/h264.mjs';
 import { assertContinuous } from '../lib/rtpcheck.mjs';
 import { ffmpegChildren } from '../lib/procs.mjs';
@@ -23,13 +24,6 @@ import { startCamera } from '../lib/cameras.mjs';
 
 const BOTH = () => [h265Codec(), h264Codec()];
 
-/** Payload types of each video m-line of an answer: [{h264, h265}]. */
-function answerPts(sdp) {
-  return sdp.split(/\r?\n(?=m=)/).filter((s) => s.startsWith('m=video') && !s.startsWith('m=video 0 ')).map((sec) => {
-    const pt = (name) => Number((sec.match(new RegExp(`a=rtpmap:(\\d+) ${name}/90000`)) || [])[1] ?? -1);
-    return { h264: pt('H264'), h265: pt('H265'), mline: sec.split(/\r?\n/)[0] };
-  });
-}
 
 /** What a packet is: 'h265' or 'h264', from the slot's payload types. */
 const codecOf = (p, pts) => (p.pt === pts.h265 ? 'h265' : p.pt === pts.h264 ? 'h264' : `pt${p.pt}`);
@@ -125,7 +119,7 @@ describe('H265 cameras at the RTP level', { skip: skipPlugin(), timeout: 240000 
 
   test('a client offering H265 gets H265: its payload type, VPS/SPS/PPS before the first IRAP; status codec h265', { timeout: 30000 }, async () => {
     const conn = await fx.connect([{ slot: 0, stream: 'camera2' }, { slot: 1, stream: 'camera1' }], { codecs: BOTH() });
-    const pts = answerPts(conn.answer.jsep.sdp);
+    const pts = slotPayloadTypes(conn.answer.jsep.sdp);
     assert.equal(pts.length, 2);
     for (const p of pts) {
       assert.ok(p.h264 >= 0 && p.h265 >= 0, `every slot m-line keeps H264 and H265: ${p.mline}`);
@@ -152,7 +146,7 @@ describe('H265 cameras at the RTP level', { skip: skipPlugin(), timeout: 240000 
 
   test('switching H264 <-> H265 on one slot: one SSRC, seq +1, ends on a frame, starts with parameter sets and an IRAP', { timeout: 60000 }, async (t) => {
     const conn = await fx.connect([{ slot: 0, stream: 'camera1' }, { slot: 1, stream: 'camera4' }], { codecs: BOTH() });
-    const pts = answerPts(conn.answer.jsep.sdp)[0];
+    const pts = slotPayloadTypes(conn.answer.jsep.sdp)[0];
     await waitResolution(conn.peer, 0, fx.res('camera1'), { timeoutMs: 8000 });
     const plan = ['camera2', 'camera1', 'camera3', 'camera2', 'camera4', 'camera3', 'camera1'];
     const codec = { camera1: 'h264', camera2: 'h265', camera3: 'h265', camera4: 'h264' };
@@ -185,7 +179,7 @@ describe('H265 cameras at the RTP level', { skip: skipPlugin(), timeout: 240000 
   test('a client offering only H264 gets the H264 transcode: one ffmpeg per camera for all its viewers, stopped after the last', { timeout: 60000 }, async (t) => {
     const c0 = Date.now();
     const a = await fx.connect([{ slot: 0, stream: 'camera2' }]);
-    const ptsA = answerPts(a.answer.jsep.sdp)[0];
+    const ptsA = slotPayloadTypes(a.answer.jsep.sdp)[0];
     assert.equal(ptsA.h265, -1, 'no H265 in the answer when not offered');
     await waitResolution(a.peer, 0, fx.res('camera2'), { timeoutMs: 10000 });
     t.diagnostic(`cold transcode: connect -> first packet ${a.peer.packets(0)[0].at - c0} ms`);
@@ -221,7 +215,7 @@ describe('H265 cameras at the RTP level', { skip: skipPlugin(), timeout: 240000 
 
   test('ffmpeg: variants take an H265 parent, and may send H265', { timeout: 40000 }, async () => {
     const conn = await fx.connect([{ slot: 0, stream: 'camera2', quality: 'small' }, { slot: 1, stream: 'camera1', quality: 'hevc' }], { codecs: BOTH() });
-    const pts = answerPts(conn.answer.jsep.sdp);
+    const pts = slotPayloadTypes(conn.answer.jsep.sdp);
     const waitPk = async (k, pred, what) => {
       const t0 = Date.now();
       while (Date.now() - t0 < 15000) {
@@ -241,7 +235,7 @@ describe('H265 cameras at the RTP level', { skip: skipPlugin(), timeout: 240000 
     try {
       const h265 = await fx.connect([{ slot: 0, stream: 'flip' }, { slot: 1, stream: 'junk' }, { slot: 2, stream: 'camera4' }], { codecs: BOTH() });
       const h264only = await fx.connect([{ slot: 0, stream: 'flip' }]);
-      const pts = answerPts(h265.answer.jsep.sdp)[0];
+      const pts = slotPayloadTypes(h265.answer.jsep.sdp)[0];
       await waitResolution(h265.peer, 0, '256x192', { timeoutMs: 8000 });
       await waitResolution(h264only.peer, 0, '256x192', { timeoutMs: 8000 });
       assert.ok(h265.peer.packets(0).every((p) => p.pt === pts.h264));

@@ -28,9 +28,12 @@ describe('lifecycle: close, WebSocket drop, admin status and handle_info', { ski
     assert.equal(st.multistream, 'status');
     assert.equal(st.sessions, 0);
     assert.equal(st.slots_bound, 0);
-    const names = st.sources.map((s) => s.name).sort();
+    const names = st.sources.filter((s) => !s.hidden).map((s) => s.name).sort();
     assert.deepEqual(names, ['camera1', 'camera2']);
-    for (const s of st.sources) {
+    // The plugin's own: each rtp stream's H264 transcode (it may send H265)
+    assert.deepEqual(st.sources.filter((s) => s.hidden).map((s) => `${s.name} of ${s.of}`).sort(),
+      ['camera1@h264 of camera1', 'camera2@h264 of camera2']);
+    for (const s of st.sources.filter((x) => !x.hidden)) {
       assert.equal(s.kind, 'rtp');
       assert.equal(s.consumers, 0);
       assert.equal(typeof s.state, 'string');

@@ -294,15 +294,29 @@ export function h265Codec() {
   });
 }
 
+// Opus, PCMU, PCMA: what a browser offers on an audio m-line.
+export function audioCodecs({ g711 = true } = {}) {
+  const opus = new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, parameters: 'minptime=10;useinbandfec=1' });
+  if (!g711) return [opus];
+  return [opus,
+    new RTCRtpCodecParameters({ mimeType: 'audio/PCMU', clockRate: 8000, channels: 1 }),
+    new RTCRtpCodecParameters({ mimeType: 'audio/PCMA', clockRate: 8000, channels: 1 })];
+}
+
 export class MsPeer {
-  constructor(nSlots, { codecs = null } = {}) {
+  /**
+   * nSlots recvonly video transceivers (codecs: video codecs, default H264),
+   * then, with audio (true, or a list of audio codecs), one recvonly audio
+   * transceiver whose packets are audioPackets().
+   */
+  constructor(nSlots, { codecs = null, audio = false } = {}) {
     this.pc = new RTCPeerConnection({
       iceServers: [],
       iceUseIpv6: false,
       // werift skips loopback-range addresses; 127.0.0.2 lives on our veth.
       iceAdditionalHostAddresses: [process.env.MS_ICE_IP || '127.0.0.2'],
-      codecs: { video: codecs || [h264Codec()], audio: [] },
-      headerExtensions: { video: [useSdesMid()], audio: [] },
+      codecs: { video: codecs || [h264Codec()], audio: audio ? (Array.isArray(audio) ? audio : audioCodecs()) : [] },
+      headerExtensions: { video: [useSdesMid()], audio: audio ? [useSdesMid()] : [] },
     });
     this.transceivers = [];
     this.rtp = []; // per transceiver index: array of packets
@@ -330,6 +344,23 @@ export class MsPeer {
         });
       });
     }
+    this.audioRtp = [];
+    this.audioRtcp = [];
+    if (audio) {
+      this.audioTransceiver = this.pc.addTransceiver('audio', { direction: 'recvonly' });
+      this.audioTransceiver.onTrack.subscribe((track) => {
+        track.onReceiveRtp.subscribe((p) => {
+          const h = p.header;
+          this.audioRtp.push({ seq: h.sequenceNumber, ts: h.timestamp >>> 0, marker: h.marker, ssrc: h.ssrc >>> 0,
+            pt: h.payloadType, payload: Buffer.from(p.payload), at: Date.now() });
+        });
+      });
+    }
+  }
+
+  /** Packets of the audio m-line, optionally those arriving after time t. */
+  audioPackets(since = 0) {
+    return this.audioRtp.filter((p) => p.at >= since);
   }
 
   async createOffer() {
@@ -396,14 +427,14 @@ export async function openHandle(janus, { plugin = MS_PLUGIN, keepaliveMs = 4000
  * slots: [{slot, stream, quality?}]; extra: more init value fields (e.g.
  * token); token: Janus's own token (token_auth).
  */
-export async function connectMultistream(janus, slots, { log = null, connect = true, extra = {}, token = null, codecs = null } = {}) {
+export async function connectMultistream(janus, slots, { log = null, connect = true, extra = {}, token = null, codecs = null, audio = false } = {}) {
   const client = await openHandle(janus, { log, token });
-  const ready = await client.request('multistream/init', { slots, ...extra });
+  const ready = await client.request('multistream/init', { slots, ...(audio ? { audio: true } : {}), ...extra });
   if (ready.data.type !== 'multistream/ready') {
     client.drop();
     throw new Error(`init failed: ${JSON.stringify(ready.data)}`);
   }
-  const peer = new MsPeer(slots.length, { codecs });
+  const peer = new MsPeer(slots.length, { codecs, audio });
   const offer = await peer.createOffer();
   const answer = await client.request('multistream/offer', {}, { jsep: offer, timeoutMs: 10000 });
   if (answer.data.type !== 'multistream/answer' || !answer.jsep) {

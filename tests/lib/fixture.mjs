@@ -24,7 +24,8 @@ export const skipPlugin = () => pluginSkipReason() || false;
 export async function startFixture({ name, cameras, general = {}, extraStreams = {}, sessionTimeout = 10 }) {
   const streams = {};
   for (const c of cameras) {
-    streams[c.stream] = `rtp://127.0.0.1:${c.port}${c.codec === 'h265' && c.declare !== false ? '#video=h265' : ''}`;
+    streams[c.stream] = `rtp://127.0.0.1:${c.port}${c.codec === 'h265' && c.declare !== false ? '#video=h265' : ''}`
+      + (c.audio ? `#audio=${c.audio.codec}:${c.audio.port}` : '');
   }
   Object.assign(streams, extraStreams);
   const janus = await startJanus({
@@ -39,7 +40,7 @@ export async function startFixture({ name, cameras, general = {}, extraStreams =
   const log = (line) => fs.appendFileSync(logFile, `${line}\n`);
   let cams = [];
   try {
-    cams = await startCameras(cameras.map((c) => ({ name: c.stream, port: c.port, codec: c.codec })), { logDir: janus.outDir, staggerMs: 300 });
+    cams = await startCameras(cameras.map((c) => ({ name: c.stream, port: c.port, codec: c.codec, audio: c.audio })), { logDir: janus.outDir, staggerMs: 300 });
   } catch (e) {
     await janus.stop();
     throw e;
@@ -52,8 +53,8 @@ export async function startFixture({ name, cameras, general = {}, extraStreams =
     janus, cams, byStream, admin, log, clients, peers,
     /** Expected "WxH" of a stream's camera. */
     res(stream) { const c = byStream[stream]; return c ? `${c.width}x${c.height}` : null; },
-    async connect(slots, { codecs = null } = {}) {
-      const r = await connectMultistream(janus, slots, { log, codecs });
+    async connect(slots, { codecs = null, audio = false } = {}) {
+      const r = await connectMultistream(janus, slots, { log, codecs, audio });
       clients.push(r.client);
       peers.push(r.peer);
       return r;

@@ -17,7 +17,7 @@ export function nalTypes(payload) {
 }
 
 /** The NAL units of a STAP-A payload (stops at the first bad length). */
-function stapAUnits(payload) {
+export function stapAUnits(payload) {
   const out = [];
   let i = 1;
   while (i + 2 <= payload.length) {

@@ -6,6 +6,8 @@
 //
 // NAL unit header (2 bytes): F(1) Type(6) LayerId(6) TID+1(3).
 
+import { stapAUnits } from './h264.mjs';
+
 /** NAL unit types used here. */
 export const NAL = {
   TRAIL_N: 0, TRAIL_R: 1,
@@ -243,18 +245,6 @@ export function packetResolution(payload) {
 const isH265PsHeader = (b0, b1) => (b0 === 0x40 || b0 === 0x42 || b0 === 0x44) && b1 === 0x01;
 const isH264PsHeader = (b0, b1) => (b0 & 0x80) === 0 && (b0 & 0x60) !== 0 && ((b0 & 0x1f) === 7 || (b0 & 0x1f) === 8) && b1 !== 0x01;
 
-function h264StapUnits(payload) {
-  const out = [];
-  let i = 1;
-  while (i + 2 <= payload.length) {
-    const len = payload.readUInt16BE(i);
-    i += 2;
-    if (len === 0 || i + len > payload.length) break;
-    out.push(payload.subarray(i, i + len));
-    i += len;
-  }
-  return out;
-}
 
 /** 'h265' | 'h264' | null: the codec of a payload carrying a parameter set
  * (alone, in an H265 AP or an H264 STAP-A, or a FU/FU-A start of one). */
@@ -271,7 +261,7 @@ export function sniffCodec(payload) {
   if (payload.length >= 2 && isH264PsHeader(b0, b1)) return 'h264';
   const t = b0 & 0x1f;
   if ((b0 & 0x80) === 0 && t === 24
-      && h264StapUnits(payload).some((n) => n.length >= 2 && isH264PsHeader(n[0], n[1]))) return 'h264';
+      && stapAUnits(payload).some((n) => n.length >= 2 && isH264PsHeader(n[0], n[1]))) return 'h264';
   if ((b0 & 0x80) === 0 && t === 28 && payload.length >= 2 && (b1 & 0x80) && ((b1 & 0x1f) === 7 || (b1 & 0x1f) === 8)) return 'h264';
   return null;
 }

@@ -20,3 +20,12 @@ export function mediaSections(sdp) {
   }
   return out;
 }
+
+/** The H264 and H265 payload types of each slot (video m-line with a port)
+ * of an answer: [{ h264, h265, mline }] (-1 where a codec is absent). */
+export function slotPayloadTypes(sdp) {
+  return mediaSections(sdp).filter((m) => m.kind === 'video' && m.port !== 0).map((m) => {
+    const pt = (name) => m.rtpmaps.find((r) => r.codec.toUpperCase() === name)?.pt ?? -1;
+    return { h264: pt('H264'), h265: pt('H265'), mline: m.mline };
+  });
+}

@@ -74,6 +74,7 @@ static void test_names(void)
 	static const char *names[MS_REQ_COUNT] = {
 		"multistream/init", "multistream/offer", "multistream/switch", "multistream/pause",
 		"multistream/resume", "multistream/keyframe", "multistream/close", "multistream/streams",
+		"multistream/audio",
 	};
 	for(int t = 0; t < MS_REQ_COUNT; t++)
 		g_assert_cmpstr(ms_request_name((ms_request_type)t), ==, names[t]);
@@ -445,6 +446,7 @@ static void test_allowed(void)
 		[MS_REQ_KEYFRAME] = { 481, MS_OK, MS_OK, 482 },
 		[MS_REQ_CLOSE] = { 481, MS_OK, MS_OK, 482 },
 		[MS_REQ_STREAMS] = { MS_OK, MS_OK, MS_OK, MS_OK },
+		[MS_REQ_AUDIO] = { 481, MS_OK, MS_OK, 482 },
 	};
 	for(int t = 0; t < MS_REQ_COUNT; t++) {
 		for(int s = 0; s < MS_SESSION_STATE_COUNT; s++) {
@@ -579,16 +581,16 @@ static void test_msg_streams(void)
 {
 	json_t *rid = json_integer(77);
 	json_t *list = json_array();
-	json_array_append_new(list, ms_msg_stream_entry("camera1", "rtsp", NULL, NULL, "active", 2, "h265"));
+	json_array_append_new(list, ms_msg_stream_entry("camera1", "rtsp", NULL, NULL, "active", 2, "h265", 1));
 	json_array_append_new(list, ms_msg_stream_entry("camera1-360p", "ffmpeg", "camera1", "360p",
-		"idle", 0, "h264"));
-	json_array_append_new(list, ms_msg_stream_entry("camera2", "rtsp", NULL, NULL, "idle", 0, NULL));
+		"idle", 0, "h264", 0));
+	json_array_append_new(list, ms_msg_stream_entry("camera2", "rtsp", NULL, NULL, "idle", 0, NULL, -1));
 	assert_msg(ms_msg_streams(rid, list),
 		"{\"type\":\"multistream/streams\",\"value\":{\"request_id\":77,\"streams\":["
-		"{\"name\":\"camera1\",\"kind\":\"rtsp\",\"state\":\"active\",\"consumers\":2,\"codec\":\"h265\"},"
+		"{\"name\":\"camera1\",\"kind\":\"rtsp\",\"state\":\"active\",\"consumers\":2,\"codec\":\"h265\",\"audio\":true},"
 		"{\"name\":\"camera1-360p\",\"kind\":\"ffmpeg\",\"parent\":\"camera1\",\"quality\":\"360p\","
-		"\"state\":\"idle\",\"consumers\":0,\"codec\":\"h264\"},"
-		"{\"name\":\"camera2\",\"kind\":\"rtsp\",\"state\":\"idle\",\"consumers\":0,\"codec\":null}]}}");
+		"\"state\":\"idle\",\"consumers\":0,\"codec\":\"h264\",\"audio\":false},"
+		"{\"name\":\"camera2\",\"kind\":\"rtsp\",\"state\":\"idle\",\"consumers\":0,\"codec\":null,\"audio\":null}]}}");
 	assert_msg(ms_msg_streams(NULL, NULL), "{\"type\":\"multistream/streams\",\"value\":{\"streams\":[]}}");
 	json_decref(rid);
 }
@@ -620,6 +622,40 @@ static void test_token(void)
 	g_free(long_token);
 }
 
+/* ---------- audio (docs/protocol.md §14) ---------- */
+
+static void test_audio(void)
+{
+	static const parse_case cases[] = {
+		{ "{\"type\":\"multistream/audio\",\"value\":{\"slot\":2}}", FALSE, MS_OK, NULL },
+		{ "{\"type\":\"multistream/audio\",\"value\":{\"slot\":-1}}", FALSE, MS_OK, NULL },
+		{ "{\"type\":\"multistream/audio\",\"value\":{}}", FALSE, MS_ERR_INVALID_REQUEST, "slot" },
+		{ "{\"type\":\"multistream/audio\",\"value\":{\"slot\":\"1\"}}", FALSE, MS_ERR_INVALID_REQUEST, "slot" },
+		{ "{\"type\":\"multistream/init\",\"value\":{\"audio\":1,\"slots\":[{\"slot\":0,\"stream\":\"c\"}]}}", FALSE,
+			MS_ERR_INVALID_REQUEST, "audio" },
+	};
+	run_cases(cases, G_N_ELEMENTS(cases));
+	ms_request req;
+	json_t *b = json_loads("{\"type\":\"multistream/audio\",\"value\":{\"slot\":-2}}", 0, NULL);
+	g_assert_cmpint(ms_request_parse(b, FALSE, 9, &req), ==, MS_OK);
+	g_assert_false(req.slot_valid);		/* -2: the session answers 483 */
+	ms_request_clear(&req);
+	json_decref(b);
+	b = json_loads("{\"type\":\"multistream/init\",\"value\":{\"audio\":true,\"slots\":[{\"slot\":0,\"stream\":\"c\"}]}}", 0, NULL);
+	g_assert_cmpint(ms_request_parse(b, FALSE, 9, &req), ==, MS_OK);
+	g_assert_true(req.audio);
+	ms_request_clear(&req);
+	json_decref(b);
+	g_assert_cmpint(ms_request_allowed(MS_REQ_AUDIO, MS_SESSION_NEW), ==, MS_ERR_NOT_INITIALIZED);
+	g_assert_cmpint(ms_request_allowed(MS_REQ_AUDIO, MS_SESSION_NEGOTIATED), ==, MS_OK);
+	json_t *rid = json_string("a1");
+	assert_msg(ms_msg_audio(rid, 3, "camera1", "active"),
+		"{\"type\":\"multistream/audio\",\"value\":{\"request_id\":\"a1\",\"slot\":3,\"stream\":\"camera1\",\"status\":\"active\"}}");
+	assert_msg(ms_msg_audio(NULL, -1, NULL, "off"),
+		"{\"type\":\"multistream/audio\",\"value\":{\"slot\":-1,\"stream\":\"\",\"status\":\"off\"}}");
+	json_decref(rid);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -646,5 +682,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/ms/protocol/msg/answer", test_msg_answer);
 	g_test_add_func("/ms/protocol/msg/streams", test_msg_streams);
 	g_test_add_func("/ms/protocol/token", test_token);
+	g_test_add_func("/ms/protocol/audio", test_audio);
 	return g_test_run();
 }

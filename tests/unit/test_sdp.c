@@ -74,7 +74,7 @@ static char *answer_for(const char *offer_text, guint n_slots, int *mindex, int 
 	ms_error err = ms_sdp_parse_offer(offer_text, offer, detail, sizeof(detail));
 	if(err != MS_OK)
 		g_error("parse: %s", detail);
-	char *answer = ms_sdp_build_answer(offer, n_slots, SESSION_ID, mindex, pt, NULL, &err,
+	char *answer = ms_sdp_build_answer(offer, n_slots, SESSION_ID, mindex, pt, NULL, NULL, &err,
 		detail, sizeof(detail));
 	if(answer == NULL)
 		g_error("answer: %d %s", err, detail);
@@ -211,11 +211,11 @@ static void test_fewer_video(void)
 	ms_error err = MS_OK;
 	int mindex[3] = { -1, -1, -1 };
 	g_assert_cmpint(ms_sdp_parse_offer(text, o, NULL, 0), ==, MS_OK);
-	g_assert_null(ms_sdp_build_answer(o, 3, SESSION_ID, mindex, NULL, NULL, &err, detail, sizeof(detail)));
+	g_assert_null(ms_sdp_build_answer(o, 3, SESSION_ID, mindex, NULL, NULL, NULL, &err, detail, sizeof(detail)));
 	g_assert_cmpint(err, ==, MS_ERR_INVALID_REQUEST);
 	g_assert_nonnull(strstr(detail, "2 video m-lines for 3 slots"));
 	g_assert_cmpint(mindex[0], ==, -1);
-	char *a = ms_sdp_build_answer(o, 2, SESSION_ID, mindex, NULL, NULL, &err, NULL, 0);
+	char *a = ms_sdp_build_answer(o, 2, SESSION_ID, mindex, NULL, NULL, NULL, &err, NULL, 0);
 	g_assert_nonnull(a);
 	g_assert_cmpint(err, ==, MS_OK);
 	g_assert_cmpint(mindex[1], ==, 1);
@@ -297,7 +297,7 @@ static void test_offer_cases(void)
 		if(err != cases[i].parse)
 			g_error("case %zu: parse %d (%s)", i, err, detail);
 		if(err == MS_OK) {
-			char *a = ms_sdp_build_answer(o, 1, 1, NULL, NULL, NULL, &err, detail, sizeof(detail));
+			char *a = ms_sdp_build_answer(o, 1, 1, NULL, NULL, NULL, NULL, &err, detail, sizeof(detail));
 			if(err != cases[i].build || (a == NULL) != (err != MS_OK))
 				g_error("case %zu: build %d (%s)", i, err, detail);
 			g_free(a);
@@ -394,12 +394,12 @@ static void test_build_args(void)
 	ms_error err = MS_OK;
 	char detail[64];
 	g_assert_cmpint(ms_sdp_parse_offer(HEAD VIDEO("0", ""), o, NULL, 0), ==, MS_OK);
-	g_assert_null(ms_sdp_build_answer(o, 0, 1, NULL, NULL, NULL, &err, detail, sizeof(detail)));
+	g_assert_null(ms_sdp_build_answer(o, 0, 1, NULL, NULL, NULL, NULL, &err, detail, sizeof(detail)));
 	g_assert_cmpint(err, ==, MS_ERR_INVALID_REQUEST);
-	g_assert_null(ms_sdp_build_answer(NULL, 1, 1, NULL, NULL, NULL, &err, NULL, 0));
+	g_assert_null(ms_sdp_build_answer(NULL, 1, 1, NULL, NULL, NULL, NULL, &err, NULL, 0));
 	g_assert_cmpint(err, ==, MS_ERR_INVALID_REQUEST);
 	/* err may be NULL */
-	char *a = ms_sdp_build_answer(o, 1, G_MAXUINT64, NULL, NULL, NULL, NULL, NULL, 0);
+	char *a = ms_sdp_build_answer(o, 1, G_MAXUINT64, NULL, NULL, NULL, NULL, NULL, NULL, 0);
 	g_assert_nonnull(strstr(a, "o=- 18446744073709551615 1 IN IP4"));
 	g_free(a);
 	g_free(o);
@@ -434,7 +434,7 @@ static void test_h265(void)
 	int mindex[4], pt[4], pt265[4];
 	ms_error err = MS_OK;
 	char detail[160];
-	char *a = ms_sdp_build_answer(o, 3, SESSION_ID, mindex, pt, pt265, &err, detail, sizeof(detail));
+	char *a = ms_sdp_build_answer(o, 3, SESSION_ID, mindex, pt, pt265, NULL, &err, detail, sizeof(detail));
 	g_assert_nonnull(a);
 	g_assert_cmpint(pt[0], ==, 102);
 	g_assert_cmpint(pt265[0], ==, 51);
@@ -447,9 +447,57 @@ static void test_h265(void)
 	check_reparse(offer_text, a);
 	g_free(a);
 	/* an m-line with H265 alone is still refused: H264 is the common ground */
-	g_assert_null(ms_sdp_build_answer(o, 4, SESSION_ID, mindex, pt, pt265, &err, detail, sizeof(detail)));
+	g_assert_null(ms_sdp_build_answer(o, 4, SESSION_ID, mindex, pt, pt265, NULL, &err, detail, sizeof(detail)));
 	g_assert_cmpint(err, ==, MS_ERR_INVALID_REQUEST);
 	g_assert_nonnull(strstr(detail, "no H264"));
+	g_free(o);
+}
+
+/* The audio m-line (docs/protocol.md §14): only when asked for; Opus, and
+ * G.711 where offered, in the offer's order; the first that lets us send */
+static void test_audio(void)
+{
+	const char *offer_text =
+		"v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+		"m=video 9 UDP/TLS/RTP/SAVPF 102\r\na=mid:0\r\na=recvonly\r\n"
+		"a=rtpmap:102 H264/90000\r\na=fmtp:102 packetization-mode=1;profile-level-id=42e01f\r\n"
+		"m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:1\r\na=sendonly\r\na=rtpmap:111 opus/48000/2\r\n"
+		"m=audio 9 UDP/TLS/RTP/SAVPF 111 0 8 13\r\na=mid:2\r\na=recvonly\r\n"
+		"a=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1\r\na=rtcp-fb:111 transport-cc\r\n"
+		"a=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:13 CN/8000\r\n"
+		"m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:3\r\na=recvonly\r\na=rtpmap:111 opus/48000/2\r\n";
+	ms_sdp_offer *o = g_new0(ms_sdp_offer, 1);
+	g_assert_cmpint(ms_sdp_parse_offer(offer_text, o, NULL, 0), ==, MS_OK);
+	int mindex[1], pt[1];
+	ms_error err = MS_OK;
+	char detail[160];
+	ms_sdp_audio audio = { .mindex = -1 };
+	char *a = ms_sdp_build_answer(o, 1, SESSION_ID, mindex, pt, NULL, &audio, &err, detail, sizeof(detail));
+	g_assert_nonnull(a);
+	g_assert_cmpint(audio.mindex, ==, 2);
+	g_assert_cmpint(audio.pt_opus, ==, 111);
+	g_assert_cmpint(audio.pt_pcmu, ==, 0);
+	g_assert_cmpint(audio.pt_pcma, ==, 8);
+	g_assert_nonnull(strstr(a, "m=audio 9 UDP/TLS/RTP/SAVPF 111 0 8\r\nc=IN IP4 127.0.0.1\r\na=sendonly\r\na=mid:2\r\n"
+		"a=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1\r\n"
+		"a=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"));
+	g_assert_nonnull(strstr(a, "a=group:BUNDLE 0 2\r\n"));
+	g_assert_nonnull(strstr(a, "m=audio 0 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 127.0.0.1\r\na=inactive\r\na=mid:1\r\n"));
+	g_assert_nonnull(strstr(a, "m=audio 0 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 127.0.0.1\r\na=inactive\r\na=mid:3\r\n"));
+	check_reparse(offer_text, a);
+	g_free(a);
+	/* Not asked for: every audio m-line refused, as before */
+	a = ms_sdp_build_answer(o, 1, SESSION_ID, mindex, pt, NULL, NULL, &err, detail, sizeof(detail));
+	g_assert_null(strstr(a, "m=audio 9"));
+	g_free(a);
+	g_free(o);
+	/* Asked for, but no audio m-line we may send Opus on: 480 */
+	o = g_new0(ms_sdp_offer, 1);
+	g_assert_cmpint(ms_sdp_parse_offer("v=0\r\nm=video 9 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
+		"m=audio 9 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n", o, NULL, 0), ==, MS_OK);
+	g_assert_null(ms_sdp_build_answer(o, 1, SESSION_ID, mindex, pt, NULL, &audio, &err, detail, sizeof(detail)));
+	g_assert_cmpint(err, ==, MS_ERR_INVALID_REQUEST);
+	g_assert_nonnull(strstr(detail, "Opus"));
 	g_free(o);
 }
 
@@ -471,5 +519,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/ms/sdp/answer/bad-fmtp", test_bad_fmtp);
 	g_test_add_func("/ms/sdp/answer/args", test_build_args);
 	g_test_add_func("/ms/sdp/answer/h265", test_h265);
+	g_test_add_func("/ms/sdp/answer/audio", test_audio);
 	return g_test_run();
 }
