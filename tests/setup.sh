@@ -20,6 +20,7 @@ PKGS=(
 	ffmpeg iproute2 util-linux chromium
 	gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
 	gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad gir1.2-gst-rtsp-server-1.0
+	gstreamer1.0-libav            # avenc_aac: AAC audio mounts of tests/lib/rtsp-camera.py
 	python3-gi nodejs npm clang fonts-dejavu-core
 	dpkg-dev debhelper fakeroot   # the .deb (debian/, integration/package.test.mjs)
 	libconfig-dev                 # tests/unit/test_cfg parses its texts as Janus does
