@@ -78,6 +78,12 @@ const FONT = ['/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf', '/usr/shar
  * Ports: camera k (1-based) uses basePort + 10*k (+0 native, +2 grid, +4 hd).
  */
 export const DEMO_H265_CAMERAS = [3, 6, 9];
+/* Audio: camera k sends a sine of demoTone(k) Hz with its native stream
+ * (Opus; PCMA for cameras 2 and 5, heard as it is), camera 9 none, so the
+ * wall shows every case; a test tells whom it hears by the frequency. */
+export const DEMO_PCMA_CAMERAS = [2, 5];
+export const DEMO_SILENT_CAMERAS = [9];
+export const demoTone = (k) => 200 + 100 * k;
 
 export function camerasPlan({ count = 9, basePort = 5000, grid = { width: 320, height: 240, quality: '240p' },
 	hd = { width: 1280, height: 720, quality: '720p' }, h265 = DEMO_H265_CAMERAS } = {}) {
@@ -88,10 +94,13 @@ export function camerasPlan({ count = 9, basePort = 5000, grid = { width: 320, h
 		const p = basePort + 10 * k;
 		const codec = h265.includes(k) ? 'h265' : 'h264';
 		const tag = codec === 'h265' ? '#video=h265' : '';
+		const audio = DEMO_SILENT_CAMERAS.includes(k) ? null
+			: { codec: DEMO_PCMA_CAMERAS.includes(k) ? 'pcma' : 'opus', port: p + 6, freq: demoTone(k) };
+		const atag = audio ? `#audio=${audio.codec}:${audio.port}` : '';
 		plan.push({
-			name, colour, rgb, codec,
+			name, colour, rgb, codec, audio,
 			streams: [
-				{ stream: name, source: `rtp://127.0.0.1:${p}${tag}`, port: p, width: grid.width, height: grid.height, role: 'native', hdMarker: false, codec },
+				{ stream: name, source: `rtp://127.0.0.1:${p}${tag}${atag}`, port: p, width: grid.width, height: grid.height, role: 'native', hdMarker: false, codec },
 				{ stream: `${name}-${grid.quality}`, source: `rtp://127.0.0.1:${p + 2}${tag}`, port: p + 2, width: grid.width, height: grid.height, role: 'grid', quality: grid.quality, hdMarker: false, codec },
 				{ stream: `${name}-${hd.quality}`, source: `rtp://127.0.0.1:${p + 4}`, port: p + 4, width: hd.width, height: hd.height, role: 'hd', quality: hd.quality, hdMarker: true, codec: 'h264' },
 			],
@@ -114,7 +123,7 @@ export function manifestOf(plan, extra = {}) {
 	for (const cam of plan)
 		for (const s of cam.streams)
 			streams[s.stream] = { camera: cam.name, colour: cam.colour, rgb: cam.rgb, width: s.width, height: s.height, role: s.role, quality: s.quality || null, hdMarker: s.hdMarker, kind: s.source.split(':')[0], codec: s.codec || 'h264' };
-	return { cameras: plan.map((c) => ({ name: c.name, colour: c.colour, rgb: c.rgb, streams: c.streams.map((s) => s.stream) })), streams, ...extra };
+	return { cameras: plan.map((c) => ({ name: c.name, colour: c.colour, rgb: c.rgb, audio: c.audio || null, streams: c.streams.map((s) => s.stream) })), streams, ...extra };
 }
 
 function x264Args(bitrate, gop) {
@@ -139,11 +148,17 @@ function drawText(text, size) {
 function startRtpCamera(cam, { fps = 15, gop = 30, logDir }) {
 	const [nat, grid, hd] = cam.streams;
 	const rtp = (s) => `[f=rtp:payload_type=96:ssrc=${0x2000 + s.port}]rtp://127.0.0.1:${s.port}?pkt_size=1200`;
+	const a = cam.audio;
 	const small = [
 		'-hide_banner', '-nostdin', '-loglevel', 'warning', '-re',
 		'-f', 'lavfi', '-i', `color=c=${cam.colour}:s=${nat.width}x${nat.height}:r=${fps}`,
+		...(a ? ['-re', '-f', 'lavfi', '-i', `sine=frequency=${a.freq}:sample_rate=${a.codec === 'pcma' ? 8000 : 48000}:samples_per_frame=${a.codec === 'pcma' ? 160 : 960}`] : []),
 		'-vf', drawText(cam.name, 24).join(',') || 'null', '-map', '0:v',
 		...(cam.codec === 'h265' ? x265Args('300k', gop) : x264Args('300k', gop)), '-f', 'tee', `${rtp(nat)}|${rtp(grid)}`,
+		// The camera's sound: a second output of the same process (one clock)
+		...(a ? ['-map', '1:a', '-vn', ...(a.codec === 'pcma' ? ['-c:a', 'pcm_alaw', '-ar', '8000', '-ac', '1']
+			: ['-c:a', 'libopus', '-b:a', '32k', '-ar', '48000', '-ac', '2', '-frame_duration', '20']),
+			'-payload_type', a.codec === 'pcma' ? '8' : '111', '-ssrc', String(0x3000 + a.port), '-f', 'rtp', `rtp://127.0.0.1:${a.port}?pkt_size=1200`] : []),
 	];
 	const big = [
 		'-hide_banner', '-nostdin', '-loglevel', 'warning', '-re',
