@@ -321,6 +321,7 @@ export class MsPeer {
     this.transceivers = [];
     this.rtp = []; // per transceiver index: array of packets
     this.rtcp = [];
+    this.srs = []; // Janus's sender reports: { kind, idx, ssrc, ntpMs, rtp, at }
     this.localCandidates = [];
     this.pc.onIceCandidate.subscribe((c) => { if (c) this.localCandidates.push(c); });
     for (let i = 0; i < nSlots; i++) {
@@ -329,6 +330,7 @@ export class MsPeer {
       this.rtp.push([]);
       this.rtcp.push([]);
       const idx = i;
+      this._keepSrs(t, 'video', idx);
       t.onTrack.subscribe((track) => {
         track.onReceiveRtp.subscribe((p) => {
           const h = p.header;
@@ -348,6 +350,7 @@ export class MsPeer {
     this.audioRtcp = [];
     if (audio) {
       this.audioTransceiver = this.pc.addTransceiver('audio', { direction: 'recvonly' });
+      this._keepSrs(this.audioTransceiver, 'audio', 0);
       this.audioTransceiver.onTrack.subscribe((track) => {
         track.onReceiveRtp.subscribe((p) => {
           const h = p.header;
@@ -356,6 +359,15 @@ export class MsPeer {
         });
       });
     }
+  }
+
+  _keepSrs(t, kind, idx) {
+    t.receiver.onRtcp.subscribe((p) => {
+      if (p.type !== 200 || !p.senderInfo) return;
+      const ntp = BigInt(p.senderInfo.ntpTimestamp);
+      const msw = Number(ntp >> 32n), lsw = Number(ntp & 0xffffffffn);
+      this.srs.push({ kind, idx, ssrc: p.ssrc >>> 0, ntpMs: (msw - 2208988800) * 1000 + (lsw / 2 ** 32) * 1000, rtp: p.senderInfo.rtpTimestamp >>> 0, at: Date.now() });
+    });
   }
 
   /** Packets of the audio m-line, optionally those arriving after time t. */
