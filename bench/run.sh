@@ -7,7 +7,8 @@
 # (between <!-- bench:begin --> and <!-- bench:end -->). Everything runs inside a private network namespace
 # (tests/lib/netns.sh); every process is started and stopped by PID. Bounded:
 # the H264 run is killed after 590 s (it normally takes ~7-8 minutes), the
-# H265 rows (bench/h265.mjs, ~3 minutes) after 400 s.
+# H265 rows (bench/h265.mjs, ~3 minutes) after 400 s, the audio rows
+# (bench/audio.mjs, ~2 minutes) after 300 s.
 #
 # Env: MS_BUILD_DIR (plugin build dir, default build-bench: built here when
 #      missing), BENCH_QUICK=1 (tiny n, no README: a smoke run),
@@ -42,4 +43,6 @@ fi
 timeout -k 10 590 bash tests/lib/netns.sh node bench/bench.mjs
 # The H265 rows (passthrough switches, cold/warm transcode in Chromium,
 # transcode CPU): same run, after the H264 table above
-exec timeout -k 10 400 bash tests/lib/netns.sh node bench/h265.mjs
+timeout -k 10 400 bash tests/lib/netns.sh node bench/h265.mjs
+# The audio rows (focus changes, A/V offset, AAC -> Opus CPU)
+exec timeout -k 10 300 bash tests/lib/netns.sh node bench/audio.mjs
