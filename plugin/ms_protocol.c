@@ -40,6 +40,7 @@ static ms_error parse_none(json_t *value, guint max_slots, ms_request *req);
 static ms_error parse_switch(json_t *value, guint max_slots, ms_request *req);
 static ms_error parse_slot_only(json_t *value, guint max_slots, ms_request *req);
 static ms_error parse_resume(json_t *value, guint max_slots, ms_request *req);
+static ms_error parse_hint(json_t *value, guint max_slots, ms_request *req);
 
 static const struct request_row {
 	ms_request_type type;
@@ -58,6 +59,7 @@ static const struct request_row {
 	{ MS_REQ_CLOSE, "multistream/close", parse_none, FALSE, ST_OPEN },
 	{ MS_REQ_STREAMS, "multistream/streams", parse_none, FALSE, ST_ANY },
 	{ MS_REQ_AUDIO, "multistream/audio", parse_slot_only, FALSE, ST_OPEN },
+	{ MS_REQ_HINT, "multistream/hint", parse_hint, FALSE, ST_OPEN },
 };
 
 /* What a request refused in a state is answered with. */
@@ -277,6 +279,48 @@ static ms_error parse_init(json_t *value, guint max_slots, ms_request *req)
 	return err;
 }
 
+/* One hint entry: {slot, width, height, visible}, every field required. */
+static ms_error parse_hint_entry(json_t *e, guint i, ms_hint *h, ms_request *req)
+{
+	if(!json_is_object(e))
+		return fail(req, MS_ERR_INVALID_REQUEST, "slots[%u] must be an object", i);
+	json_t *slot = json_object_get(e, "slot"), *w = json_object_get(e, "width"),
+		*hh = json_object_get(e, "height"), *vis = json_object_get(e, "visible");
+	if(!json_is_integer(slot) && !json_is_real(slot))
+		return fail(req, MS_ERR_INVALID_REQUEST, "slots[%u].slot must be an integer", i);
+	if(!json_is_integer(w) || json_integer_value(w) < 0 || json_integer_value(w) > 65535)
+		return fail(req, MS_ERR_INVALID_REQUEST, "slots[%u].width must be an integer 0..65535", i);
+	if(!json_is_integer(hh) || json_integer_value(hh) < 0 || json_integer_value(hh) > 65535)
+		return fail(req, MS_ERR_INVALID_REQUEST, "slots[%u].height must be an integer 0..65535", i);
+	if(!json_is_boolean(vis))
+		return fail(req, MS_ERR_INVALID_REQUEST, "slots[%u].visible must be a boolean", i);
+	json_int_t n = json_is_integer(slot) ? json_integer_value(slot) : -1;
+	h->slot_valid = n >= 0 && n <= INT_MAX;
+	h->slot = h->slot_valid ? (int)n : 0;
+	h->width = (guint)json_integer_value(w);
+	h->height = (guint)json_integer_value(hh);
+	h->visible = json_is_true(vis);
+	return MS_OK;
+}
+
+static ms_error parse_hint(json_t *value, guint max_slots, ms_request *req)
+{
+	json_t *slots = json_object_get(value, "slots");
+	if(!json_is_array(slots))
+		return fail(req, MS_ERR_INVALID_REQUEST, "slots must be an array");
+	size_t n = json_array_size(slots);
+	if(n > max_slots)
+		return fail(req, MS_ERR_TOO_MANY_SLOTS, "%zu hints, at most %u slots", n, max_slots);
+	req->hints = g_new0(ms_hint, MAX(n, 1));
+	req->n_hints = (guint)n;
+	for(size_t i = 0; i < n; i++) {
+		ms_error err = parse_hint_entry(json_array_get(slots, i), (guint)i, &req->hints[i], req);
+		if(err != MS_OK)
+			return err;
+	}
+	return MS_OK;
+}
+
 /* ---------- ms_request_parse ---------- */
 
 static ms_error get_request_id(json_t *value, ms_request *req)
@@ -378,6 +422,9 @@ void ms_request_clear(ms_request *req)
 	g_free(req->slots);
 	req->slots = NULL;
 	req->n_slots = 0;
+	g_free(req->hints);
+	req->hints = NULL;
+	req->n_hints = 0;
 }
 
 gboolean ms_resolve_name(const char *stream, const char *quality, char *out, gsize outlen)
@@ -385,7 +432,8 @@ gboolean ms_resolve_name(const char *stream, const char *quality, char *out, gsi
 	if(stream == NULL || out == NULL || outlen == 0)
 		return FALSE;
 	int n;
-	if(quality == NULL || quality[0] == '\0' || strcmp(quality, "native") == 0)
+	if(quality == NULL || quality[0] == '\0' || strcmp(quality, "native") == 0 ||
+			strcmp(quality, MS_QUALITY_AUTO) == 0)
 		n = g_snprintf(out, outlen, "%s", stream);
 	else
 		n = g_snprintf(out, outlen, "%s-%s", stream, quality);
@@ -469,6 +517,17 @@ json_t *ms_msg_answer(json_t *request_id, const char *sdp, json_t *slots)
 json_t *ms_msg_status(json_t *request_id, int slot, const char *stream, const char *quality,
 		ms_slot_status status, const char *error, const char *codec)
 {
+	return ms_msg_status_auto(request_id, slot, stream, quality, status, error, codec, NULL);
+}
+
+json_t *ms_msg_hint(json_t *request_id)
+{
+	return envelope("multistream/hint", request_id, json_object());
+}
+
+json_t *ms_msg_status_auto(json_t *request_id, int slot, const char *stream, const char *quality,
+		ms_slot_status status, const char *error, const char *codec, const char *actual)
+{
 	json_t *st = json_object();
 	json_object_set_new(st, "slot", json_integer(slot));
 	json_object_set_new(st, "stream", str(stream));
@@ -478,6 +537,8 @@ json_t *ms_msg_status(json_t *request_id, int slot, const char *stream, const ch
 	if(error != NULL)
 		json_object_set_new(st, "error", str(error));
 	json_object_set_new(st, "codec", codec != NULL ? str(codec) : json_null());
+	if(actual != NULL)
+		json_object_set_new(st, "actualQuality", str(actual));
 	json_t *v = json_object();
 	json_object_set_new(v, "slot", json_integer(slot));
 	json_object_set_new(v, "status", st);

@@ -27,6 +27,7 @@ typedef enum ms_request_type {
 	MS_REQ_CLOSE,
 	MS_REQ_STREAMS,		/* list configured streams (ours: docs/protocol.md §2) */
 	MS_REQ_AUDIO,		/* whose audio the audio m-line carries (docs/protocol.md §14) */
+	MS_REQ_HINT,		/* rendered size and visibility of slots (docs/protocol.md §15) */
 	MS_REQ_COUNT
 } ms_request_type;
 
@@ -46,6 +47,14 @@ typedef struct ms_slot_request {
 	char resolved[MS_RESOLVED_MAX];
 } ms_slot_request;
 
+/* One entry of a hint's slots[]. */
+typedef struct ms_hint {
+	gboolean slot_valid;		/* FALSE: not a slot index (483) */
+	int slot;
+	guint width, height;		/* rendered size, device pixels */
+	gboolean visible;
+} ms_hint;
+
 typedef struct ms_request {
 	ms_request_type type;
 	json_t *request_id;		/* own reference (string or integer), or NULL */
@@ -61,6 +70,9 @@ typedef struct ms_request {
 	ms_slot_request *slots;		/* g_new0, freed by ms_request_clear */
 	guint n_slots;
 	gboolean audio;			/* init: value.audio = true (an audio m-line) */
+	/* hint */
+	ms_hint *hints;			/* g_new0, freed by ms_request_clear */
+	guint n_hints;
 	/* any request: value.token, for streams that require one
 	 * (docs/protocol.md §10: "secret"/"pin" in the stream's jcfg group) */
 	gboolean has_token;
@@ -89,8 +101,11 @@ void ms_request_clear(ms_request *req);
  * init), 482 (after close/cleanup), 486 (e.g. a second offer, init twice). */
 ms_error ms_request_allowed(ms_request_type t, ms_session_state s);
 
-/* Spec name resolution: quality NULL, "" or "native" -> stream; otherwise
- * "stream-quality". FALSE when out is too small. */
+/* Quality "auto": the plugin picks the variant (docs/protocol.md §15). */
+#define MS_QUALITY_AUTO "auto"
+
+/* Spec name resolution: quality NULL, "", "native" or "auto" -> stream;
+ * otherwise "stream-quality". FALSE when out is too small. */
 gboolean ms_resolve_name(const char *stream, const char *quality, char *out, gsize outlen);
 
 /* Server messages. request_id may be NULL (unsolicited events); it is
@@ -105,6 +120,12 @@ json_t *ms_msg_answer(json_t *request_id, const char *sdp, json_t *slots);
  * codec: what the slot sends now, "h264"/"h265", or NULL (null) before anything. */
 json_t *ms_msg_status(json_t *request_id, int slot, const char *stream, const char *quality,
 	ms_slot_status status, const char *error, const char *codec);
+/* The same with actualQuality (an "auto" slot: "native" or the variant's
+ * quality; NULL: omitted). */
+json_t *ms_msg_status_auto(json_t *request_id, int slot, const char *stream, const char *quality,
+	ms_slot_status status, const char *error, const char *codec, const char *actual);
+/* {"type":"multistream/hint","value":{request_id?}} */
+json_t *ms_msg_hint(json_t *request_id);
 json_t *ms_msg_keyframe(json_t *request_id, int slot);
 /* {"type":"multistream/audio","value":{request_id?,slot,stream,status}};
  * status "active", "unavailable" or "off" (slot -1, stream ""). */

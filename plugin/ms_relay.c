@@ -32,9 +32,10 @@ void ms_relay_set_status(ms_slot *slot, ms_slot_event ev, json_t *request_id,
 		return;
 	janus_plugin_session *h = slot->session->handle;
 	const ms_source *shown = slot->sw.bound;
-	ms_io->event(h, transaction, ms_msg_status(request_id, slot->index, slot->stream,
+	ms_io->event(h, transaction, ms_msg_status_auto(request_id, slot->index, slot->stream,
 		slot->quality[0] ? slot->quality : NULL, slot->status, slot->error,
-		shown != NULL ? ms_source_codec_name(shown) : NULL), NULL);
+		shown != NULL ? ms_source_codec_name(shown) : NULL,
+		ms_slot_auto(slot) && slot->actual[0] ? slot->actual : NULL), NULL);
 	if(changed) {
 		json_t *info = json_object();
 		json_object_set_new(info, "event", json_string("status"));

@@ -280,6 +280,131 @@ static void fix_codec(ms_slot *slot, ms_source *src)
 	g_mutex_unlock(&slot->mutex);
 }
 
+/* ---- quality "auto" (docs/protocol.md §15) ---- */
+
+#define MS_AUTO_FAMILY_MAX 16
+
+/* What an auto slot of stream shows now: the smallest variant at least as
+ * tall as its rendered height (the native stream when none is; the
+ * smallest while no hint came), step_down candidates lower while the
+ * connection cannot carry it; NULL while it is hinted not visible. */
+static ms_source *auto_pick(ms_slot *slot, ms_source *stream)
+{
+	ms_source *fam[MS_AUTO_FAMILY_MAX], *by_height[MS_AUTO_FAMILY_MAX];
+	guint n = ms_sources_family(stream, fam, G_N_ELEMENTS(fam)), m = 0;
+	g_mutex_lock(&slot->mutex);
+	gboolean hidden = slot->hinted && !slot->visible, hinted = slot->hinted;
+	guint want = slot->hint_h, down = slot->step_down;
+	g_mutex_unlock(&slot->mutex);
+	if(hidden)
+		return NULL;
+	/* Candidates by height, the native stream (height unknown) last */
+	for(guint i = 1; i < n; i++) {
+		int h = ms_source_height(fam[i]);
+		if(h <= 0)
+			continue;
+		guint j = m++;
+		while(j > 0 && ms_source_height(by_height[j - 1]) > h) {
+			by_height[j] = by_height[j - 1];
+			j--;
+		}
+		by_height[j] = fam[i];
+	}
+	by_height[m++] = stream;
+	guint pick = 0;
+	if(hinted) {
+		pick = m - 1;
+		for(guint i = 0; i + 1 < m; i++) {
+			if(ms_source_height(by_height[i]) >= (int)want) {
+				pick = i;
+				break;
+			}
+		}
+	}
+	return by_height[pick > down ? pick - down : 0];
+}
+
+static const char *quality_of(ms_source *pick)
+{
+	const char *q = ms_source_quality(pick);
+	return q != NULL ? q : "native";
+}
+
+/* A member of stream's family that is flowing now, the nearest in height to
+ * pick (the native stream counts as the tallest), or NULL. */
+static ms_source *auto_warm(ms_source *stream, ms_source *pick)
+{
+	ms_source *fam[MS_AUTO_FAMILY_MAX], *best = NULL;
+	guint n = ms_sources_family(stream, fam, G_N_ELEMENTS(fam));
+	int want = ms_source_height(pick) > 0 ? ms_source_height(pick) : G_MAXINT / 2, best_d = G_MAXINT;
+	for(guint i = 0; i < n; i++) {
+		if(ms_source_get_state(fam[i]) != MS_SRC_ACTIVE)
+			continue;
+		int h = ms_source_height(fam[i]) > 0 ? ms_source_height(fam[i]) : G_MAXINT / 2;
+		int d = ABS(h - want);
+		if(d < best_d) {
+			best = fam[i];
+			best_d = d;
+		}
+	}
+	return best;
+}
+
+/* Show what auto_pick says (bind it, or leave the slot inactive); a
+ * request's reply when request_id is given. Session mutex held. */
+static void auto_apply(ms_slot *slot, json_t *request_id, const char *transaction)
+{
+	g_mutex_lock(&slot->mutex);
+	ms_source *stream = ms_slot_auto(slot) ? ms_sources_lookup(slot->stream) : NULL;
+	g_mutex_unlock(&slot->mutex);
+	if(stream == NULL)
+		return;
+	ms_source *pick = auto_pick(slot, stream);
+	if(pick == NULL) {
+		g_mutex_lock(&slot->mutex);
+		gboolean hidden = slot->status == MS_SLOT_INACTIVE;
+		g_mutex_unlock(&slot->mutex);
+		if(!hidden)
+			slot_unbind(slot);
+		g_mutex_lock(&slot->mutex);
+		ms_relay_set_status(slot, MS_SLOT_EV_HIDE, request_id, transaction, NULL);
+		g_mutex_unlock(&slot->mutex);
+		return;
+	}
+	ms_source *shown = sendable(slot, pick);
+	if(shown == NULL)
+		shown = pick == stream ? NULL : sendable(slot, stream);
+	if(shown == NULL)
+		return;		/* neither can be sent here (h265_transcode off): as it is */
+	g_mutex_lock(&slot->mutex);
+	const void *cur = slot->sw.next != NULL ? slot->sw.next : slot->sw.bound;
+	gboolean same = cur == shown && slot->status != MS_SLOT_INACTIVE && slot->status != MS_SLOT_PAUSED;
+	gboolean empty = slot->sw.bound == NULL;
+	g_mutex_unlock(&slot->mutex);
+	ms_source *warm = NULL;
+	if(!same && empty && ms_source_get_state(pick) != MS_SRC_ACTIVE)
+		warm = auto_warm(stream, pick);
+	if(warm != NULL && (warm = sendable(slot, warm)) != NULL && warm != shown) {
+		/* Nothing on screen and the pick is cold: its camera at once from a
+		 * flowing member of the family, the pick when its keyframe comes */
+		g_mutex_lock(&slot->mutex);
+		g_strlcpy(slot->actual, quality_of(auto_warm(stream, pick)), sizeof(slot->actual));
+		g_mutex_unlock(&slot->mutex);
+		bind_next(slot, warm, NULL, NULL, NULL, NULL);
+	}
+	if(!same) {
+		g_mutex_lock(&slot->mutex);
+		g_strlcpy(slot->actual, quality_of(pick), sizeof(slot->actual));
+		g_mutex_unlock(&slot->mutex);
+		bind_next(slot, shown, NULL, NULL, request_id, transaction);
+	}
+	else if(request_id != NULL) {
+		g_mutex_lock(&slot->mutex);
+		ms_relay_set_status(slot, MS_SLOT_EV_BIND, request_id, transaction, NULL);
+		g_mutex_unlock(&slot->mutex);
+	}
+}
+
 /* Look up a slot of the request; 483 for anything not in the init. */
 static ms_slot *request_slot(ms_session *s, ms_request *req, int *err_slot)
 {
@@ -323,6 +448,11 @@ static ms_error handle_init(ms_session *s, ms_request *req, const char *transact
 			ms_slot_transition(slot->status, MS_SLOT_EV_NOT_FOUND, &slot->status);
 			slot->error = g_strdup(ms_error_string(MS_ERR_STREAM_NOT_FOUND));
 			continue;
+		}
+		if(ms_slot_auto(slot)) {
+			/* No hint yet: its smallest variant, upgraded by the first hint */
+			src = auto_pick(slot, src);
+			g_strlcpy(slot->actual, quality_of(src), sizeof(slot->actual));
 		}
 		ms_source_add_consumer(src, &slot->consumer);
 		ms_switch_bind_synced(&slot->sw, src);
@@ -413,6 +543,16 @@ static ms_error switch_to(ms_slot *slot, ms_request *req, const char *token, con
 	ms_source *src = find_stream(slot->session, req->resolved, token, &err);
 	if(src == NULL)
 		return err;
+	if(strcmp(req->quality, MS_QUALITY_AUTO) == 0) {
+		/* The plugin picks the variant, now and as conditions change */
+		g_mutex_lock(&slot->mutex);
+		g_strlcpy(slot->token, token, sizeof(slot->token));
+		set_names(slot, req->resolved, req->quality);
+		g_mutex_unlock(&slot->mutex);
+		auto_apply(slot, req->request_id, transaction);
+		follow_audio(slot);
+		return MS_OK;
+	}
 	ms_source *shown = sendable(slot, src);
 	if(shown == NULL) {
 		g_snprintf(req->detail, sizeof(req->detail), "%s sends %s, which slot %d did not negotiate "
@@ -513,6 +653,33 @@ static ms_error handle_close(ms_session *s, ms_request *req, const char *transac
 	return MS_OK;
 }
 
+/* Rendered sizes and visibility of slots: kept, and used by auto slots. */
+static ms_error handle_hint(ms_session *s, ms_request *req, const char *transaction, json_t *jsep, int *err_slot)
+{
+	for(guint i = 0; i < req->n_hints; i++) {
+		const ms_hint *h = &req->hints[i];
+		if(!h->slot_valid || h->slot < 0 || (guint)h->slot >= s->n_slots) {
+			*err_slot = h->slot_valid ? h->slot : -1;
+			g_snprintf(req->detail, sizeof(req->detail), "slots[%u].slot is not a slot of the init", i);
+			return MS_ERR_INVALID_SLOT;
+		}
+	}
+	for(guint i = 0; i < req->n_hints; i++) {
+		const ms_hint *h = &req->hints[i];
+		ms_slot *slot = s->slots[h->slot];
+		g_mutex_lock(&slot->mutex);
+		slot->hinted = TRUE;
+		slot->visible = h->visible;
+		slot->hint_w = h->width;
+		slot->hint_h = h->height;
+		g_mutex_unlock(&slot->mutex);
+	}
+	for(guint i = 0; i < req->n_hints; i++)
+		auto_apply(s->slots[req->hints[i].slot], NULL, NULL);
+	ms_io->event(s->handle, transaction, ms_msg_hint(req->request_id), NULL);
+	return MS_OK;
+}
+
 /* Whose audio the audio m-line carries (docs/protocol.md §14). */
 static ms_error handle_audio(ms_session *s, ms_request *req, const char *transaction, json_t *jsep, int *err_slot)
 {
@@ -573,6 +740,7 @@ static const request_handler handlers[MS_REQ_COUNT] = {
 	[MS_REQ_CLOSE] = handle_close,
 	[MS_REQ_STREAMS] = handle_streams,
 	[MS_REQ_AUDIO] = handle_audio,
+	[MS_REQ_HINT] = handle_hint,
 };
 
 /* Per-session request rate cap (one-second windows). Session mutex held. */

@@ -35,6 +35,13 @@ typedef struct ms_slot {
 	ms_switch sw;			/* bound/next sources and the switch state (ms_switch.h) */
 	ms_rewrite rw;
 	int pt_h264, pt_h265;		/* payload types of its m-line (-1: not negotiated) */
+	/* Quality "auto" (quality is "auto"; docs/protocol.md §15): the last
+	 * hint, and how many candidates below its size choice the bandwidth
+	 * keeps it. A hint is kept for a slot that is not auto too. */
+	gboolean hinted, visible;
+	guint hint_w, hint_h;
+	guint step_down;
+	char actual[MS_NAME_MAX];	/* what an auto slot shows: "native" or a quality */
 	/* A source the slot should show but cannot send (its m-line lacks that
 	 * codec): withheld, and moved to its transcode by the next tick */
 	ms_source *wrong_codec;
@@ -101,6 +108,12 @@ void ms_relay_set_status(ms_slot *slot, ms_slot_event ev, json_t *request_id,
 /* Try to start/flip the slot right now from the GOP cache of src (no live
  * packet needed). Takes src's mutex then the slot's. */
 void ms_relay_try_now(ms_slot *slot, ms_source *src);
+
+/* Is the slot's quality "auto"? Slot mutex held (or the session's). */
+static inline gboolean ms_slot_auto(const ms_slot *slot)
+{
+	return strcmp(slot->quality, MS_QUALITY_AUTO) == 0;
+}
 
 /* The payload type slot sends codec with; -1 when its m-line did not
  * negotiate it. Before the offer, and for a codec not known yet, every

@@ -15,6 +15,7 @@ typedef enum ms_slot_status {
 	MS_SLOT_PAUSED,		/* paused by the client, unbound */
 	MS_SLOT_OFFLINE,	/* bound source stopped delivering */
 	MS_SLOT_ERROR,		/* e.g. stream not found */
+	MS_SLOT_INACTIVE,	/* an "auto" slot not visible: sends nothing, unbound */
 	MS_SLOT_STATUS_COUNT
 } ms_slot_status;
 
@@ -25,6 +26,7 @@ typedef enum ms_slot_event {
 	MS_SLOT_EV_PAUSE,	/* client paused the slot */
 	MS_SLOT_EV_SOURCE_DOWN,	/* the source shown or awaited stopped delivering */
 	MS_SLOT_EV_CODEC,	/* its m-line cannot take the stream's codec, and no transcode */
+	MS_SLOT_EV_HIDE,	/* an "auto" slot was hinted not visible */
 	MS_SLOT_EVENT_COUNT
 } ms_slot_event;
 

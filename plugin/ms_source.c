@@ -1,6 +1,7 @@
 /* ms_source.c: the stream registry, consumers, on-demand start/stop,
  * offline detection and the per-source GOP cache. Kind-specific work
  * (sockets, processes) lives in the drivers (ms_source_*.c). */
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -326,6 +327,41 @@ ms_source *ms_sources_lookup(const char *name)
 ms_source *ms_source_transcode(const ms_source *src)
 {
 	return src->transcode;
+}
+
+const char *ms_source_quality(const ms_source *src)
+{
+	return src->quality;
+}
+
+int ms_source_height(const ms_source *src)
+{
+	if(src->url->kind == MS_SOURCE_FFMPEG && src->url->height > 0)
+		return src->url->height;
+	int h = 0;
+	char p = 0;
+	if(src->quality != NULL && sscanf(src->quality, "%d%c", &h, &p) == 2 && (p == 'p' || p == 'P') && h > 0)
+		return h;
+	return 0;
+}
+
+guint ms_source_kbps(const ms_source *src)
+{
+	return src->url->kind == MS_SOURCE_FFMPEG && src->url->bitrate_kbps > 0 ? (guint)src->url->bitrate_kbps : 0;
+}
+
+guint ms_sources_family(ms_source *stream, ms_source **out, guint max)
+{
+	guint n = 0;
+	if(max == 0)
+		return 0;
+	out[n++] = stream;
+	for(guint i = 0; order && i < order->len && n < max; i++) {
+		ms_source *v = g_ptr_array_index(order, i);
+		if(!v->hidden && v->quality != NULL && v->parent != NULL && strcmp(v->parent, stream->name) == 0)
+			out[n++] = v;
+	}
+	return n;
 }
 
 ms_source *ms_source_audio_copy(const ms_source *src)

@@ -154,6 +154,18 @@ const char *ms_source_codec_name(const ms_source *src);
  * an H264 ffmpeg: variant, or h265_transcode = false). */
 ms_source *ms_source_transcode(const ms_source *src);
 
+/* Quality "auto" (docs/protocol.md §15). A stream's family: the stream
+ * and its variants (configured streams whose parent is it, with a quality:
+ * "camera1-360p", ffmpeg: or not); out[0] is the stream. Registry order. */
+guint ms_sources_family(ms_source *stream, ms_source **out, guint max);
+/* A variant's quality ("360p"), NULL for a stream that is none. */
+const char *ms_source_quality(const ms_source *src);
+/* Its height: an ffmpeg: variant's #height, else the number of a quality
+ * named like "720p"; 0 when not known (the native stream: the tallest). */
+int ms_source_height(const ms_source *src);
+/* Its configured bitrate (ffmpeg: #bitrate), kbit/s; 0 when not known. */
+guint ms_source_kbps(const ms_source *src);
+
 /* Audio (docs/protocol.md §14): a stream's audio is a hidden source fed by
  * its rtsp ingest (the first audio track as it is, ms_source_audio_copy,
  * and in Opus, ms_source_audio_opus) or by its rtp feed's #audio port

@@ -74,7 +74,7 @@ static void test_names(void)
 	static const char *names[MS_REQ_COUNT] = {
 		"multistream/init", "multistream/offer", "multistream/switch", "multistream/pause",
 		"multistream/resume", "multistream/keyframe", "multistream/close", "multistream/streams",
-		"multistream/audio",
+		"multistream/audio", "multistream/hint",
 	};
 	for(int t = 0; t < MS_REQ_COUNT; t++)
 		g_assert_cmpstr(ms_request_name((ms_request_type)t), ==, names[t]);
@@ -447,6 +447,7 @@ static void test_allowed(void)
 		[MS_REQ_CLOSE] = { 481, MS_OK, MS_OK, 482 },
 		[MS_REQ_STREAMS] = { MS_OK, MS_OK, MS_OK, MS_OK },
 		[MS_REQ_AUDIO] = { 481, MS_OK, MS_OK, 482 },
+		[MS_REQ_HINT] = { 481, MS_OK, MS_OK, 482 },
 	};
 	for(int t = 0; t < MS_REQ_COUNT; t++) {
 		for(int s = 0; s < MS_SESSION_STATE_COUNT; s++) {
@@ -656,6 +657,48 @@ static void test_audio(void)
 	json_decref(rid);
 }
 
+/* ---------- quality auto and hints (docs/protocol.md §15) ---------- */
+
+static void test_hint(void)
+{
+	static const parse_case cases[] = {
+		{ "{\"type\":\"multistream/hint\",\"value\":{\"slots\":[{\"slot\":0,\"width\":640,\"height\":360,\"visible\":true}]}}", FALSE, MS_OK, NULL },
+		{ "{\"type\":\"multistream/hint\",\"value\":{\"slots\":[]}}", FALSE, MS_OK, NULL },
+		{ "{\"type\":\"multistream/hint\",\"value\":{}}", FALSE, MS_ERR_INVALID_REQUEST, "slots" },
+		{ "{\"type\":\"multistream/hint\",\"value\":{\"slots\":[{\"slot\":0,\"width\":640,\"height\":360}]}}", FALSE,
+			MS_ERR_INVALID_REQUEST, "visible" },
+		{ "{\"type\":\"multistream/hint\",\"value\":{\"slots\":[{\"slot\":0,\"width\":-1,\"height\":360,\"visible\":true}]}}", FALSE,
+			MS_ERR_INVALID_REQUEST, "width" },
+		{ "{\"type\":\"multistream/hint\",\"value\":{\"slots\":[{\"slot\":\"0\",\"width\":1,\"height\":1,\"visible\":true}]}}", FALSE,
+			MS_ERR_INVALID_REQUEST, "slot" },
+		{ "{\"type\":\"multistream/hint\",\"value\":{\"slots\":[1]}}", FALSE, MS_ERR_INVALID_REQUEST, "slots[0]" },
+	};
+	run_cases(cases, G_N_ELEMENTS(cases));
+	ms_request req;
+	json_t *b = json_loads("{\"type\":\"multistream/hint\",\"value\":{\"request_id\":5,\"slots\":["
+		"{\"slot\":1,\"width\":320,\"height\":180,\"visible\":false},{\"slot\":-3,\"width\":0,\"height\":0,\"visible\":true}]}}", 0, NULL);
+	g_assert_cmpint(ms_request_parse(b, FALSE, 9, &req), ==, MS_OK);
+	g_assert_cmpuint(req.n_hints, ==, 2);
+	g_assert_true(req.hints[0].slot_valid);
+	g_assert_cmpint(req.hints[0].slot, ==, 1);
+	g_assert_cmpuint(req.hints[0].height, ==, 180);
+	g_assert_false(req.hints[0].visible);
+	g_assert_false(req.hints[1].slot_valid);	/* -3: the session answers 483 */
+	assert_msg(ms_msg_hint(req.request_id), "{\"type\":\"multistream/hint\",\"value\":{\"request_id\":5}}");
+	ms_request_clear(&req);
+	json_decref(b);
+	/* "auto" resolves to the stream itself: the plugin picks the variant */
+	char out[64];
+	g_assert_true(ms_resolve_name("camera1", "auto", out, sizeof(out)));
+	g_assert_cmpstr(out, ==, "camera1");
+	assert_msg(ms_msg_status_auto(NULL, 2, "camera1", "auto", MS_SLOT_ACTIVE, NULL, "h264", "360p"),
+		"{\"type\":\"multistream/status\",\"value\":{\"slot\":2,\"status\":{\"slot\":2,\"stream\":\"camera1\","
+		"\"quality\":\"auto\",\"status\":\"active\",\"codec\":\"h264\",\"actualQuality\":\"360p\"}}}");
+	assert_msg(ms_msg_status_auto(NULL, 2, "camera1", "auto", MS_SLOT_INACTIVE, NULL, NULL, "native"),
+		"{\"type\":\"multistream/status\",\"value\":{\"slot\":2,\"status\":{\"slot\":2,\"stream\":\"camera1\","
+		"\"quality\":\"auto\",\"status\":\"inactive\",\"codec\":null,\"actualQuality\":\"native\"}}}");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -683,5 +726,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/ms/protocol/msg/streams", test_msg_streams);
 	g_test_add_func("/ms/protocol/token", test_token);
 	g_test_add_func("/ms/protocol/audio", test_audio);
+	g_test_add_func("/ms/protocol/hint", test_hint);
 	return g_test_run();
 }

@@ -11,21 +11,23 @@
 #define X MS_SLOT_STATUS_COUNT	/* not allowed */
 
 /* The whole expected machine. Columns: BIND, NOT_FOUND, FLIP, PAUSE,
- * SOURCE_DOWN, CODEC. Written independently of ms_slot.c. */
+ * SOURCE_DOWN, CODEC, HIDE. Written independently of ms_slot.c. */
+#define I MS_SLOT_INACTIVE
 static const ms_slot_status expected[MS_SLOT_STATUS_COUNT][MS_SLOT_EVENT_COUNT] = {
-	[MS_SLOT_PENDING] = { A, E, X, X, X, X },
-	[MS_SLOT_ACTIVE] = { B, X, X, Z, O, E },
-	[MS_SLOT_BUFFERING] = { B, X, A, Z, O, E },
-	[MS_SLOT_PAUSED] = { B, X, X, Z, X, X },
-	[MS_SLOT_OFFLINE] = { B, X, A, Z, O, E },
-	[MS_SLOT_ERROR] = { B, X, X, Z, X, X },
+	[MS_SLOT_PENDING] = { A, E, X, X, X, X, X },
+	[MS_SLOT_ACTIVE] = { B, X, X, Z, O, E, I },
+	[MS_SLOT_BUFFERING] = { B, X, A, Z, O, E, I },
+	[MS_SLOT_PAUSED] = { B, X, X, Z, X, X, X },
+	[MS_SLOT_OFFLINE] = { B, X, A, Z, O, E, I },
+	[MS_SLOT_ERROR] = { B, X, X, Z, X, X, X },
+	[MS_SLOT_INACTIVE] = { B, X, X, Z, X, X, I },
 };
 
 static void test_names(void)
 {
 	static const char *statuses[] = { "pending", "active", "buffering", "paused",
-		"offline", "error" };
-	static const char *events[] = { "bind", "not_found", "flip", "pause", "source_down", "codec" };
+		"offline", "error", "inactive" };
+	static const char *events[] = { "bind", "not_found", "flip", "pause", "source_down", "codec", "hide" };
 	for(int s = 0; s < MS_SLOT_STATUS_COUNT; s++)
 		g_assert_cmpstr(ms_slot_status_name((ms_slot_status)s), ==, statuses[s]);
 	for(int e = 0; e < MS_SLOT_EVENT_COUNT; e++)
@@ -59,8 +61,8 @@ static void test_every_pair(void)
 			}
 		}
 	}
-	g_assert_cmpuint(allowed, ==, 20);
-	g_assert_cmpuint(refused, ==, 16);
+	g_assert_cmpuint(allowed, ==, 26);
+	g_assert_cmpuint(refused, ==, 23);
 }
 
 static gboolean step(ms_slot_status *s, ms_slot_event e)

@@ -1,0 +1,98 @@
+// End-to-end: audio that follows focus in the demo wall, headless Chromium.
+// The demo cameras each send a tone of their own frequency (demoTone(k):
+// Opus, PCMA for cameras 2 and 5, none for camera 9). A click on a tile
+// makes it the one heard: the page's WebAudio analyser (fed by the remote
+// audio track, which also plays in an <audio> element) must hear that
+// camera's frequency within 300 ms of the click, another one after the next
+// click; the speaker badge sits on the heard tile; a camera without sound is
+// "unavailable".
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { pluginSkipReason, freeTcpPort, REPO } from '../lib/janus.mjs';
+import { startDemoEnv, demoTone } from '../lib/demo-env.mjs';
+import { spawnTracked, stopTracked, stopAll } from '../lib/procs.mjs';
+import { launchChromium, openWall, waitAllPlaying, waitFor, sleep, tiles } from './wallpage.mjs';
+
+const skip = pluginSkipReason() || false;
+const HEARD_WITHIN_MS = 300;
+
+describe('audio that follows focus in the demo wall', { skip, timeout: 180000 }, () => {
+	let env, server, browser, page, manifest;
+	const near = (hz, want) => Math.abs(hz - want) <= Math.max(15, want * 0.04);
+	/** The camera number tile k shows. */
+	const cameraOf = async (k) => Number((await tiles(page, manifest))[k].camera.replace(/\D+/g, ''));
+
+	before(async () => {
+		const bundle = path.join(REPO, 'js-client', 'dist', 'browser', 'multistream-client.js');
+		if (!fs.existsSync(bundle)) {
+			const r = spawnSync('npm', ['run', 'build'], { cwd: path.join(REPO, 'js-client'), timeout: 120000, encoding: 'utf8' });
+			assert.equal(r.status, 0, `npm run build in js-client failed:\n${r.stdout}\n${r.stderr}`);
+		}
+		env = await startDemoEnv({ name: 'e2e-audio', sourceLinger: 1, sessionTimeout: 10 });
+		manifest = env.manifest;
+		const port = await freeTcpPort();
+		server = spawnTracked('serve.mjs', 'node', [path.join(REPO, 'html', 'serve.mjs'), '--port', String(port), '--host', '127.0.0.1'],
+			{ logFile: path.join(env.janus.outDir, 'serve.log') });
+		await waitFor(async () => fetch(`http://127.0.0.1:${port}/`).then((r) => r.ok, () => false), { timeoutMs: 5000, what: 'serve.mjs' });
+		browser = await launchChromium();
+		const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+		const log = path.join(env.janus.outDir, 'browser.log');
+		({ page } = await openWall(context, `http://127.0.0.1:${port}/?janus=${encodeURIComponent(env.janus.wsUrl)}&layout=3x3`,
+			{ log: (l) => fs.appendFileSync(log, `${l}\n`) }));
+		await waitAllPlaying(page, manifest, { count: 9, timeoutMs: 30000 });
+		await page.evaluate(() => window.msWall.audioFrequency()); // starts the analyser
+	});
+	after(async () => {
+		if (browser) await browser.close().catch(() => undefined);
+		if (server) await stopTracked(server, 3000);
+		if (env) await env.stop();
+		await stopAll();
+	});
+
+	/** Click tile k; ms until the analyser hears want Hz (null: not within timeoutMs). */
+	async function clickAndHear(k, want, timeoutMs = 3000) {
+		const t0 = Date.now();
+		await page.click(`#tile-${k}`);
+		while (Date.now() - t0 < timeoutMs) {
+			const hz = await page.evaluate(() => window.msWall.audioFrequency());
+			if (near(hz, want)) return Date.now() - t0;
+			await sleep(15);
+		}
+		return null;
+	}
+
+	it('a click makes a tile heard: its camera\'s tone within 300 ms, another after the next click; the speaker badge follows', { timeout: 60000 }, async (t) => {
+		const order = [0, 4, 1, 6, 3];	// camera1 (Opus), camera5 (PCMA), camera2 (PCMA), camera7, camera4
+		const times = [];
+		for (const k of order) {
+			const cam = await cameraOf(k);
+			const ms = await clickAndHear(k, demoTone(cam));
+			assert.ok(ms !== null, `tile ${k} (camera${cam}): ${demoTone(cam)} Hz never heard (now ${await page.evaluate(() => window.msWall.audioFrequency())} Hz)`);
+			times.push(ms);
+			const badge = await page.evaluate(() => {
+				const s = document.querySelectorAll('.speaker');
+				const tile = s[0]?.closest('[data-slot]');
+				return { n: s.length, slot: tile ? Number(tile.dataset.slot) : null, status: s[0]?.dataset.audioStatus };
+			});
+			assert.deepEqual(badge, { n: 1, slot: k, status: 'active' }, `the speaker badge on tile ${k}`);
+			await sleep(400);
+		}
+		t.diagnostic(`click -> the camera's tone in the analyser (ms): ${times.join(', ')}`);
+		const sorted = [...times].sort((a, b) => a - b);
+		assert.ok(sorted[Math.floor(sorted.length / 2)] <= HEARD_WITHIN_MS, `median click -> heard ${sorted[Math.floor(sorted.length / 2)]} ms (all: ${times})`);
+	});
+
+	it('a camera without sound: unavailable, and silence', { timeout: 30000 }, async () => {
+		const silent = manifest.cameras.find((c) => c.audio === null);
+		assert.ok(silent, 'the demo has a camera without sound');
+		const k = (await tiles(page, manifest)).findIndex((x) => x.camera === silent.name);
+		await page.click(`#tile-${k}`);
+		await waitFor(async () => (await page.evaluate(() => window.msWall.audio.status)) === 'unavailable', { timeoutMs: 3000, what: 'audio status unavailable' });
+		await sleep(600);
+		const level = await page.evaluate(() => window.msWall.audioLevel());
+		assert.ok(level < 0.01, `silence (level ${level})`);
+	});
+});

@@ -1,0 +1,112 @@
+// Quality "auto" at the RTP level (werift): the plugin picks a slot's variant
+// from its hints (rendered height, visibility): smallest while unhinted, the
+// smallest variant at least as tall as the tile, the native stream when none
+// is; a hidden tile sends nothing (status inactive, its variant released)
+// and shows its camera again at once; every change as clean as a switch;
+// hints for slots that are not auto are kept for when they are.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startFixture, skipPlugin, waitResolution, currentResolution, sleep } from '../lib/fixture.mjs';
+import { isKeyframeMaterial } from '../lib/h264.mjs';
+import { assertContinuous } from '../lib/rtpcheck.mjs';
+
+describe('quality auto', { skip: skipPlugin(), timeout: 180000 }, () => {
+  let fx, conn;
+  const hint = (slots) => conn.client.request('multistream/hint', { slots });
+  const statusOf = async (slot, pred, since, timeoutMs = 6000) => (await conn.client.waitEvent(
+    (d) => d?.type === 'multistream/status' && d.value?.slot === slot && pred(d.value.status), { since, timeoutMs, what: `slot ${slot} status` })).data.value.status;
+  const consumers = async (name) => (await fx.admin.status()).sources.find((s) => s.name === name)?.consumers;
+
+  before(async () => {
+    fx = await startFixture({
+      name: 'auto',
+      cameras: [{ stream: 'cam1', port: 5700 }, { stream: 'cam2', port: 5702 }],
+      extraStreams: {
+        'cam1-120p': 'ffmpeg:cam1#video=h264#height=120#gop=1',
+        'cam1-180p': 'ffmpeg:cam1#video=h264#height=180#gop=1',
+        'cam2-144p': 'ffmpeg:cam2#video=h264#height=144#gop=1',
+      },
+    });
+    conn = await fx.connect([{ slot: 0, stream: 'cam1', quality: 'auto' }, { slot: 1, stream: 'cam2' }]);
+  });
+  after(async () => {
+    await fx?.stop();
+  });
+
+  test('unhinted: the smallest variant; statuses say quality auto and actualQuality', { timeout: 30000 }, async () => {
+    const a = conn.answer.data.value.slots[0];
+    assert.equal(a.status, 'active');
+    await waitResolution(conn.peer, 0, '160x120', { timeoutMs: 10000 });
+    const r = await conn.client.request('multistream/keyframe', { slot: 0 });
+    assert.equal(r.data.type, 'multistream/keyframe');
+    const h = await hint([{ slot: 0, width: 160, height: 120, visible: true }]);
+    assert.deepEqual(h.data, { type: 'multistream/hint', value: { request_id: h.request_id } });
+  });
+
+  test('bigger tile: the smallest variant at least as tall; taller than all: native; every change clean', { timeout: 40000 }, async (t) => {
+    let since = conn.client.mark();
+    let t0 = Date.now();
+    await hint([{ slot: 0, width: 240, height: 150, visible: true }]);
+    let st = await statusOf(0, (s) => s.status === 'active' && s.actualQuality === '180p', since);
+    assert.equal(st.quality, 'auto');
+    assert.equal(st.stream, 'cam1');
+    await waitResolution(conn.peer, 0, '240x180', { since: t0, timeoutMs: 8000 });
+    const up1 = conn.peer.packets(0, t0).find((p) => currentResolution([p]) === '240x180').at - t0;
+    since = conn.client.mark();
+    t0 = Date.now();
+    await hint([{ slot: 0, width: 800, height: 600, visible: true }]);
+    st = await statusOf(0, (s) => s.status === 'active' && s.actualQuality === 'native', since);
+    await waitResolution(conn.peer, 0, fx.res('cam1'), { since: t0, timeoutMs: 8000 });
+    const up2 = conn.peer.packets(0, t0).find((p) => currentResolution([p]) === fx.res('cam1')).at - t0;
+    t.diagnostic(`hint -> first packet of the new variant: ${up1} ms (to 180p), ${up2} ms (to native)`);
+    await sleep(500);
+    assertContinuous(conn.peer.packets(0), 'slot 0 across quality changes');
+  });
+
+  test('hidden: inactive, no RTP, its variant released; visible again: its camera at once, from a keyframe', { timeout: 40000 }, async (t) => {
+    await hint([{ slot: 0, width: 240, height: 150, visible: true }]);
+    await waitResolution(conn.peer, 0, '240x180', { since: Date.now(), timeoutMs: 8000 });
+    let since = conn.client.mark();
+    await hint([{ slot: 0, width: 240, height: 150, visible: false }]);
+    const st = await statusOf(0, (s) => s.status === 'inactive', since);
+    assert.equal(st.actualQuality, '180p');
+    await sleep(300);
+    const mark = Date.now();
+    await sleep(1200);
+    assert.equal(conn.peer.packets(0, mark).length, 0, 'nothing sent while hidden');
+    assert.ok(conn.peer.packets(1, mark).length > 5, 'the other slot plays on');
+    assert.equal(await consumers('cam1-180p'), 0, 'the hidden slot released its variant');
+    since = conn.client.mark();
+    const t0 = Date.now();
+    await hint([{ slot: 0, width: 240, height: 150, visible: true }]);
+    await statusOf(0, (s) => s.status === 'active', since);
+    const pk = await conn.peer.waitPackets(0, 1, { since: t0, timeoutMs: 5000 });
+    assert.ok(isKeyframeMaterial(pk[0].payload), 'visible again: starts on a keyframe');
+    t.diagnostic(`visible again -> first packet ${pk[0].at - t0} ms`);
+    await sleep(500);
+    assertContinuous(conn.peer.packets(0), 'slot 0 across hide/show');
+  });
+
+  test('a hint for a slot that is not auto changes nothing, and is used once it is', { timeout: 30000 }, async () => {
+    await waitResolution(conn.peer, 1, fx.res('cam2'), { timeoutMs: 8000 });
+    await hint([{ slot: 1, width: 100, height: 100, visible: true }]);
+    const mark = Date.now();
+    await sleep(800);
+    assert.equal(currentResolution(conn.peer.packets(1)), fx.res('cam2'), 'a fixed slot is never changed by the plugin');
+    assert.ok(conn.peer.packets(1, mark).length > 5);
+    const r = await conn.client.request('multistream/switch', { slot: 1, stream: 'cam2', quality: 'auto' });
+    assert.equal(r.data.value.status.quality, 'auto');
+    assert.equal(r.data.value.status.actualQuality, '144p', `the kept hint picks 144p: ${JSON.stringify(r.data)}`);
+    await waitResolution(conn.peer, 1, `${Math.round((Number(fx.res('cam2').split('x')[0]) * 144) / Number(fx.res('cam2').split('x')[1]) / 2) * 2}x144`, { since: mark, timeoutMs: 8000 });
+  });
+
+  test('errors: a hint for a slot not in the init -> 483, nothing changes; a malformed hint -> 480', async () => {
+    const e = await conn.client.request('multistream/hint', { slots: [{ slot: 0, width: 1, height: 1, visible: false }, { slot: 5, width: 1, height: 1, visible: true }] });
+    assert.equal(e.data.value.code, 483, JSON.stringify(e.data));
+    const mark = Date.now();
+    await sleep(600);
+    assert.ok(conn.peer.packets(0, mark).length > 3, 'slot 0 was not hidden by the refused hint');
+    const e2 = await conn.client.request('multistream/hint', { slots: [{ slot: 0, width: 1, height: 1 }] });
+    assert.equal(e2.data.value.code, 480);
+  });
+});
