@@ -12,6 +12,21 @@
  * is truncated. */
 gboolean ms_rtp_parse(const guint8 *buf, gsize len, gsize *payload_off, gsize *payload_len);
 
+/* What a viewer's RTCP compound packet says about its connection (RFC 3550
+ * receiver report blocks of RR and SR, RFC 4585 generic NACK, REMB). */
+typedef struct ms_rtcp_feedback {
+	guint reports;		/* report blocks read */
+	guint loss_max;		/* the largest fraction lost of them (0..255) */
+	guint loss_sum;		/* their sum (for a mean: / reports) */
+	guint nacked;		/* packets asked for again (PID + BLP bits) */
+	guint64 remb_bps;	/* the last REMB's bitrate, 0 when none */
+} ms_rtcp_feedback;
+
+/* Read a compound RTCP packet into fb (zeroed first); FALSE when it is not
+ * RTCP (then fb says nothing). Every length is checked: nothing is read
+ * past len. */
+gboolean ms_rtcp_read_feedback(const guint8 *buf, gsize len, ms_rtcp_feedback *fb);
+
 static inline guint16 ms_rtp_seq(const guint8 *b) { return (guint16)((b[2] << 8) | b[3]); }
 static inline guint32 ms_rtp_ts(const guint8 *b) {
 	return ((guint32)b[4] << 24) | ((guint32)b[5] << 16) | ((guint32)b[6] << 8) | b[7];

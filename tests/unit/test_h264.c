@@ -231,6 +231,47 @@ static void test_exhaustive_short(void)
 	g_rand_free(r);
 }
 
+/* RTCP feedback of a viewer (ms_rtcp_read_feedback): receiver report blocks
+ * of RR and SR, generic NACKs, REMB; malformed input says nothing */
+static void test_rtcp_feedback(void)
+{
+	ms_rtcp_feedback fb;
+	/* RR with two report blocks: fraction lost 25 and 64 */
+	guint8 rr[8 + 48] = { 0x82, 201, 0, 13, 0, 0, 0, 1 };
+	rr[8 + 4] = 25;
+	rr[8 + 24 + 4] = 64;
+	g_assert_true(ms_rtcp_read_feedback(rr, sizeof(rr), &fb));
+	g_assert_cmpuint(fb.reports, ==, 2);
+	g_assert_cmpuint(fb.loss_max, ==, 64);
+	g_assert_cmpuint(fb.loss_sum, ==, 89);
+	/* compound: SR with one block (lost 10), then NACK (PID + 3 bits), then REMB 1.5 Mbit/s */
+	guint8 c[52 + 16 + 24] = { 0 };
+	c[0] = 0x81; c[1] = 200; c[3] = 12;		/* 52 bytes: 28 + 24 */
+	c[28 + 4] = 10;
+	guint8 *n = c + 52;
+	n[0] = 0x81; n[1] = 205; n[3] = 3;		/* 16 bytes */
+	n[12] = 0x01; n[13] = 0x00; n[14] = 0x00; n[15] = 0x0b;	/* BLP 0b1011 */
+	guint8 *r = c + 68;
+	r[0] = 0x8f; r[1] = 206; r[3] = 5;		/* 24 bytes */
+	memcpy(r + 12, "REMB", 4);
+	r[16] = 1;
+	/* 1,500,000 = 187500 << 3 (the mantissa fits 18 bits) */
+	r[17] = (3 << 2) | (187500 >> 16); r[18] = (187500 >> 8) & 0xff; r[19] = 187500 & 0xff;
+	g_assert_true(ms_rtcp_read_feedback(c, sizeof(c), &fb));
+	g_assert_cmpuint(fb.reports, ==, 1);
+	g_assert_cmpuint(fb.loss_max, ==, 10);
+	g_assert_cmpuint(fb.nacked, ==, 4);
+	g_assert_cmpuint(fb.remb_bps, ==, 1500000);
+	/* truncated: a length past the end stops the walk, nothing read past it */
+	guint8 t[8] = { 0x81, 201, 0, 7, 0, 0, 0, 1 };
+	g_assert_true(ms_rtcp_read_feedback(t, sizeof(t), &fb));
+	g_assert_cmpuint(fb.reports, ==, 0);
+	/* RTP, not RTCP */
+	guint8 rtp[12] = { 0x80, 96 };
+	g_assert_false(ms_rtcp_read_feedback(rtp, sizeof(rtp), &fb));
+	g_assert_false(ms_rtcp_read_feedback(NULL, 0, &fb));
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -242,5 +283,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/ms/h264/fu-a", test_fu_a);
 	g_test_add_func("/ms/h264/unsupported-and-empty", test_unsupported_and_empty);
 	g_test_add_func("/ms/h264/exhaustive-short", test_exhaustive_short);
+	g_test_add_func("/ms/rtp/rtcp-feedback", test_rtcp_feedback);
 	return g_test_run();
 }
