@@ -3,16 +3,40 @@
 // Janus URL from ?janus=ws://host:port (default ws://<page host>:8188),
 // layout from ?layout=2x2|3x3 or the layout buttons. Tiles are filled from
 // listStreams(): base cameras (entries without `parent`), each at its lowest
-// quality variant if it has one. Click a tile: its highest variant;
-// double-click: back to the grid quality.
+// quality variant if it has one. Click a tile: its highest variant, and
+// its audio (below); double-click: back to the grid quality.
 //
 // Each tile shows the codec its slot sends (status `codec`: H264/H265) next
 // to the status badge, hidden while the server reports none.
 //
+// Audio that follows focus: the wall connects with `audio: true` (one
+// recvonly audio m-line after the video ones); a click also makes the
+// clicked tile the one heard (setAudioFocus(slot)), and the heard tile wears
+// a speaker badge. The remote audio track plays in the page's <audio
+// id="wall-audio">, muted at first (browsers block autoplay with sound): the
+// #unmute button unmutes it and calls play() (a user gesture).
+//
 // For browser tests: every tile is [data-slot="k"][data-codec] with a <video>,
 // a .badge[data-status], a .codec[data-codec] ("h264", "h265" or "" when
-// unknown), a .stats[data-fps][data-kbps][data-switch-ms];
-// window.msWall = {client, ready, cameras, layout, setLayout(l), switchTile(k, hq)}.
+// unknown), a .stats[data-fps][data-kbps][data-switch-ms]; the heard tile
+// also has [data-audio-focus="true"][data-audio-status] and the one
+// .speaker[data-audio-status] of the page ("pending" while the request is
+// out, then "active", "unavailable" or "error"); no .speaker without focus.
+// #unmute[data-muted="true"|"false"] toggles the <audio id="wall-audio">.
+// window.msWall = {client, ready, cameras, layout, setLayout(l), switchTile(k, hq),
+//   focusAudio(k|null), unmute(), mute(), audioFrequency(), audioLevel(),
+//   waitForFrequency(hz, {toleranceHz, timeoutMs}),
+//   audio: {focus, status, stream, error, muted, element, track, requestedAt, repliedAt}}:
+// audio.focus is the heard slot (null: none), audio.status "off", "pending",
+// "active", "unavailable" or "error"; audioFrequency() is the dominant
+// frequency of the remote audio now, in Hz (0 for silence, and on the first
+// call, which starts the analyser: poll it), audioLevel() its RMS level
+// (0..1), both from a WebAudio AnalyserNode (fftSize 2048, no smoothing) fed
+// by a MediaStreamAudioSourceNode of the remote track (never connected to
+// the speakers: muting the <audio> does not silence them); waitForFrequency()
+// polls it in the page and says how long after the last focus request
+// (audio.requestedAt, page clock) the tone came. cameras[k].audio
+// is the stream list's `audio` of that camera (true, false, null: unknown).
 import { MultiStreamClient } from '../client/multistream-client.js';
 
 const LAYOUTS = { '2x2': 4, '3x3': 9 };
@@ -23,9 +47,21 @@ const debug = params.has('debug');
 const grid = document.getElementById('grid');
 const conn = document.getElementById('conn');
 const errorBox = document.getElementById('error');
+const audioEl = /** @type {HTMLAudioElement} */ (document.getElementById('wall-audio'));
+const unmuteBtn = document.getElementById('unmute');
 document.getElementById('janus-url').textContent = janusUrl;
 
-/** @type {{client: MultiStreamClient|null, ready: Promise<void>, cameras: Array<{name:string, grid?:string, hq?:string}>, layout: string, setLayout: (l: string) => Promise<void>, switchTile: (slot: number, hq: boolean) => Promise<unknown>}} */
+/**
+ * What the page hears. `focus`: the slot asked for (null: none); `status`:
+ * "off", "pending" (request out), "active", "unavailable" (that camera has
+ * no audio) or "error" (the request failed: `error` says why).
+ * `requestedAt` / `repliedAt`: performance.now() when the last focus request
+ * went out / its reply came (page clock, for latency measurements).
+ * @type {{focus: number|null, status: string, stream: string, error: string|null, muted: boolean, element: HTMLAudioElement, track: MediaStreamTrack|null, requestedAt: number|null, repliedAt: number|null}}
+ */
+const audio = { focus: null, status: 'off', stream: '', error: null, muted: true, element: audioEl, track: null, requestedAt: null, repliedAt: null };
+
+/** @type {{client: MultiStreamClient|null, ready: Promise<void>, cameras: Array<{name:string, grid?:string, hq?:string, audio?:boolean|null}>, layout: string, setLayout: (l: string) => Promise<void>, switchTile: (slot: number, hq: boolean) => Promise<unknown>, focusAudio: (slot: number|null) => Promise<unknown>, unmute: () => Promise<boolean>, mute: () => void, audioFrequency: () => number, audioLevel: () => number, waitForFrequency: (hz: number, opts?: {toleranceHz?: number, timeoutMs?: number}) => Promise<{hz: number, sinceRequestMs: number|null}|null>, audio: typeof audio}} */
 const wall = {
 	client: null,
 	ready: Promise.resolve(),
@@ -33,6 +69,13 @@ const wall = {
 	layout: LAYOUTS[params.get('layout')] ? params.get('layout') : '2x2',
 	setLayout,
 	switchTile,
+	focusAudio,
+	unmute,
+	mute,
+	audioFrequency,
+	audioLevel,
+	waitForFrequency,
+	audio,
 };
 window.msWall = wall;
 
@@ -54,6 +97,9 @@ export function camerasFrom(streams) {
 			.map((s) => s.quality)
 			.sort((a, b) => qualityRank(a) - qualityRank(b));
 		const cam = { name };
+		const base = streams.find((s) => s.name === name);
+		if(base && base.audio !== undefined)
+			cam.audio = base.audio;		/* true, false, or null while unknown */
 		if(variants.length) {
 			cam.grid = variants[0];
 			cam.hq = variants[variants.length - 1];
@@ -91,7 +137,8 @@ function buildGrid(n) {
 			<span class="tags"><span class="codec" data-codec="" hidden></span><span class="badge" data-status="pending">pending</span></span>
 			<span class="stats" data-fps="0" data-kbps="0" data-switch-ms="">-- fps · -- kbit/s</span>`;
 		tile.querySelector('.label').textContent = cam.grid ? `${cam.name} · ${cam.grid}` : cam.name;
-		tile.addEventListener('click', () => { void switchTile(slot, true); });
+		/* A click: high quality, and this tile is the one heard. */
+		tile.addEventListener('click', () => { void focusAudio(slot); void switchTile(slot, true); });
 		tile.addEventListener('dblclick', () => { void switchTile(slot, false); });
 		grid.appendChild(tile);
 		tiles.push({ cam, tile, hq: false, lastBytes: 0, lastFrames: 0, lastT: 0, switchMs: null });
@@ -151,6 +198,216 @@ async function switchTile(slot, hq) {
 	}
 }
 
+/* ---------- audio that follows focus ---------- */
+
+let audioSeq = 0;		/* bumps with every focus request: only the latest one's reply is shown */
+let audioInflight = 0;	/* focus requests out: notices wait for their replies */
+
+/** Show the audio focus: the speaker badge on the heard tile (one .speaker in the page), nothing without focus. */
+function renderAudio() {
+	const slot = audio.focus;
+	for(const [k, t] of tiles.entries()) {
+		const heard = k === slot && audio.status !== 'off';
+		let sp = t.tile.querySelector('.speaker');
+		if(!heard) {
+			sp?.remove();
+			delete t.tile.dataset.audioFocus;
+			delete t.tile.dataset.audioStatus;
+			continue;
+		}
+		if(!sp) {
+			sp = document.createElement('span');
+			sp.className = 'speaker';
+			t.tile.querySelector('.tags').prepend(sp);
+		}
+		sp.dataset.audioStatus = audio.status;
+		const label = { active: '\u266A audio', pending: '\u266A \u2026', unavailable: 'no audio', error: 'audio error' }[audio.status] ?? audio.status;
+		sp.textContent = label;
+		sp.title = audio.status === 'error' ? `audio: ${audio.error}` : audio.status === 'unavailable'
+			? `${audio.stream || t.cam.name} has no audio` : `you hear ${audio.stream || t.cam.name}${audio.muted ? ' (muted: press Unmute)' : ''}`;
+		t.tile.dataset.audioFocus = 'true';
+		t.tile.dataset.audioStatus = audio.status;
+	}
+}
+
+/** A multistream/audio from the server (reply or notice). */
+function applyAudio(st) {
+	audio.focus = st.slot >= 0 ? st.slot : null;
+	audio.status = st.slot >= 0 ? st.status : 'off';
+	audio.stream = st.stream || '';
+	audio.error = null;
+	renderAudio();
+}
+
+/** onAudio: notices (the heard slot switched, ...); replies are shown by focusAudio(). */
+function onAudio(st) {
+	if(audioInflight === 0)
+		applyAudio(st);
+}
+
+/** Make a tile the heard one (null: hear nothing). */
+async function focusAudio(slot) {
+	const client = wall.client;
+	const want = slot === null || slot === undefined || slot < 0 ? null : slot;
+	if(!client || (want === audio.focus && (audio.status === 'active' || audio.status === 'unavailable' || audio.status === 'pending')))
+		return undefined;
+	const seq = ++audioSeq;
+	audioInflight++;
+	/* Sent first (before the DOM work, and before a click's switch): the audio request is the one the ear waits for. */
+	audio.requestedAt = performance.now();
+	audio.repliedAt = null;
+	const reply = client.setAudioFocus(want);
+	audio.focus = want;
+	audio.status = want === null ? 'off' : 'pending';
+	audio.error = null;
+	renderAudio();
+	try {
+		const st = await reply;
+		if(seq === audioSeq) {
+			audio.repliedAt = performance.now();
+			applyAudio(st);
+		}
+		return st;
+	} catch(err) {
+		if(seq === audioSeq) {
+			console.warn(`audio focus on ${want}: failed`, err);
+			audio.status = want === null ? 'off' : 'error';
+			audio.error = err && err.error ? `${err.error} (${err.code})${err.detail ? `: ${err.detail}` : ''}` : String(err);
+			renderAudio();
+		}
+		return undefined;
+	} finally {
+		audioInflight--;
+	}
+}
+
+function showMuted() {
+	audio.muted = audioEl.muted;
+	unmuteBtn.dataset.muted = String(audioEl.muted);
+	unmuteBtn.setAttribute('aria-pressed', String(!audioEl.muted));
+	unmuteBtn.textContent = audioEl.muted ? 'Unmute' : 'Mute';
+	renderAudio();
+}
+
+/** Unmute the <audio> and play() it (call from a user gesture). Resolves with whether it plays. */
+async function unmute() {
+	audioEl.muted = false;
+	showMuted();
+	void analyserCtx?.resume().catch(() => undefined);
+	try {
+		await audioEl.play();
+		return true;
+	} catch(err) {
+		console.warn('audio: play() refused', err);
+		audioEl.muted = true;
+		showMuted();
+		return false;
+	}
+}
+
+function mute() {
+	audioEl.muted = true;
+	showMuted();
+}
+
+/** Put the remote audio track in the <audio> (Chrome feeds WebAudio silence from a remote track not played by an element). */
+function attachAudio(track) {
+	audio.track = track || null;
+	audioEl.srcObject = track ? new MediaStream([track]) : null;
+	if(track)
+		audioEl.play().catch(() => undefined);	/* muted: allowed; unmuted without a gesture: stays paused until #unmute */
+}
+
+/* WebAudio probe for tests: an AnalyserNode fed by a MediaStreamAudioSourceNode of the remote track (not connected to the speakers). */
+let analyserCtx = null;
+let analyser = null;
+let analyserSource = null;
+let analyserTrack = null;
+
+function ensureAnalyser() {
+	const track = audio.track;
+	if(!track)
+		return null;
+	if(!analyserCtx) {
+		const Ctx = window.AudioContext || window.webkitAudioContext;
+		if(!Ctx)
+			return null;
+		analyserCtx = new Ctx();
+	}
+	if(analyserCtx.state === 'suspended')
+		void analyserCtx.resume().catch(() => undefined);
+	if(analyserTrack !== track) {
+		analyserSource?.disconnect();
+		analyser = analyserCtx.createAnalyser();
+		analyser.fftSize = 2048;		/* 43 ms at 48 kHz: a new camera shows within a few tens of ms; peak interpolation keeps it to a few Hz */
+		analyser.smoothingTimeConstant = 0;
+		analyserSource = analyserCtx.createMediaStreamSource(new MediaStream([track]));
+		analyserSource.connect(analyser);
+		analyserTrack = track;
+	}
+	return analyser;
+}
+
+/** Dominant frequency of the remote audio now, in Hz (0: silence, no audio track, or the analyser just started). */
+function audioFrequency() {
+	const a = ensureAnalyser();
+	if(!a)
+		return 0;
+	const bins = new Float32Array(a.frequencyBinCount);
+	a.getFloatFrequencyData(bins);
+	let best = -1;
+	for(let i = 1; i < bins.length; i++) {
+		if(Number.isFinite(bins[i]) && (best < 0 || bins[i] > bins[best]))
+			best = i;
+	}
+	if(best < 0 || bins[best] < -90)
+		return 0;
+	/* Parabolic interpolation between the neighbouring bins (dB). */
+	let delta = 0;
+	if(best > 0 && best < bins.length - 1) {
+		const l = bins[best - 1];
+		const c = bins[best];
+		const r = bins[best + 1];
+		const den = l - 2 * c + r;
+		if(Number.isFinite(den) && den !== 0)
+			delta = Math.max(-0.5, Math.min(0.5, 0.5 * (l - r) / den));
+	}
+	return Math.round(((best + delta) * analyserCtx.sampleRate) / a.fftSize);
+}
+
+/**
+ * Poll audioFrequency() in the page (every 5 ms) until it is `hz` (within
+ * toleranceHz, default max(15 Hz, 4 %); `hz` 0: until silence). Resolves with
+ * {hz, sinceRequestMs} (ms since the last focus request went out, page
+ * clock: no test-driver round trips in it), or null after timeoutMs.
+ */
+async function waitForFrequency(hz, { toleranceHz, timeoutMs = 3000 } = {}) {
+	const tol = toleranceHz ?? Math.max(15, hz * 0.04);
+	const t0 = performance.now();
+	while(performance.now() - t0 < timeoutMs) {
+		const f = audioFrequency();
+		if(hz === 0 ? f === 0 : Math.abs(f - hz) <= tol) {
+			const now = performance.now();
+			return { hz: f, sinceRequestMs: audio.requestedAt !== null ? Math.round(now - audio.requestedAt) : null };
+		}
+		await new Promise((r) => setTimeout(r, 5));
+	}
+	return null;
+}
+
+/** RMS level of the remote audio now, 0..1 (0: silence or no audio track). */
+function audioLevel() {
+	const a = ensureAnalyser();
+	if(!a)
+		return 0;
+	const buf = new Float32Array(a.fftSize);
+	a.getFloatTimeDomainData(buf);
+	let sum = 0;
+	for(const v of buf)
+		sum += v * v;
+	return Math.sqrt(sum / buf.length);
+}
+
 async function pollStats() {
 	const client = wall.client;
 	if(!client)
@@ -186,9 +443,13 @@ async function start() {
 	const client = new MultiStreamClient(janusUrl, {
 		debug,
 		pcConfig: { iceServers: [] },
+		audio: true,
+		onAudio,
 		onDisconnected: (reason) => setConn('disconnected', `disconnected: ${reason}`),
 	});
 	wall.client = client;
+	audioSeq++;
+	Object.assign(audio, { focus: null, status: 'off', stream: '', error: null, requestedAt: null, repliedAt: null });
 	setConn('connecting', 'connecting');
 	showError('');
 	try {
@@ -207,6 +468,7 @@ async function start() {
 			video.srcObject = new MediaStream([track]);
 			video.play().catch(() => { video.muted = true; video.play().catch(() => undefined); });
 		});
+		attachAudio(tracks.audio);
 		setConn('connected', 'connected');
 		clearInterval(statsTimer);
 		statsTimer = setInterval(() => { void pollStats(); }, 1000);
@@ -227,6 +489,7 @@ async function setLayout(layout) {
 	clearInterval(statsTimer);
 	const old = wall.client;
 	wall.client = null;
+	attachAudio(null);
 	if(old)
 		await old.disconnect();
 	wall.ready = start();
@@ -234,6 +497,14 @@ async function setLayout(layout) {
 	return wall.ready;
 }
 
+unmuteBtn.addEventListener('click', () => {
+	if(audioEl.muted)
+		void unmute();
+	else
+		mute();
+});
+audioEl.muted = true;
+showMuted();
 for(const id of Object.keys(LAYOUTS)) {
 	document.getElementById(`layout-${id}`).addEventListener('click', () => { void setLayout(id).catch(() => undefined); });
 }

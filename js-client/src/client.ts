@@ -8,14 +8,19 @@
  * overtake Janus's ack, so the pending entry exists before the send).
  * switch/resume settle later, when the slot reports `active` on the new
  * stream (that event has no request_id).
+ *
+ * Audio that follows focus (option `audio`): the init carries `audio: true`,
+ * the offer one recvonly audio m-line after the N video ones, and
+ * setAudioFocus(slot) sends `multistream/audio`; its reply and the server's
+ * later notices (no request_id) reach `onAudio`.
  */
 import { OFFER_VIDEO_CODECS } from './codecs.js';
 import { ErrorCode, MultiStreamError, codeForErrorString, isServerErrorCode } from './errors.js';
 import { JanusJsTransport } from './janus-transport.js';
 import type { JanusTransport } from './transport.js';
 import type {
-	AnswerSlot, DisconnectReason, Jsep, KeyframeResult, MultiStreamClientOptions, ProtocolMessage,
-	SlotConfig, SlotState, SlotStatus, StatusCallback, StreamInfo,
+	AnswerSlot, AudioState, AudioStatus, DisconnectReason, Jsep, KeyframeResult, MultiStreamClientOptions, ProtocolMessage,
+	SlotConfig, SlotState, SlotStatus, SlotTracks, StatusCallback, StreamInfo,
 } from './types.js';
 import { toJanusWsUrl } from './url.js';
 
@@ -24,7 +29,7 @@ const DEFAULT_TIMEOUT = 10000;
 const CLOSE_TIMEOUT = 2000;
 const SLOT_STATES: ReadonlySet<string> = new Set(['pending', 'active', 'buffering', 'paused', 'offline', 'error', 'inactive']);
 
-type RequestKind = 'init' | 'offer' | 'switch' | 'pause' | 'resume' | 'keyframe' | 'close' | 'streams';
+type RequestKind = 'init' | 'offer' | 'switch' | 'pause' | 'resume' | 'keyframe' | 'close' | 'streams' | 'audio';
 
 interface Pending {
 	id: string;
@@ -73,6 +78,23 @@ function parseSlotStatus(raw: unknown, fallbackSlot: number): SlotStatus | null 
 	return st;
 }
 
+/** A `multistream/audio` value -> AudioStatus (null when it has no status string). */
+function parseAudioStatus(raw: Record<string, unknown>): AudioStatus | null {
+	const status = raw['status'];
+	if(typeof status !== 'string')
+		return null;
+	return {
+		slot: typeof raw['slot'] === 'number' ? raw['slot'] : -1,
+		stream: typeof raw['stream'] === 'string' ? raw['stream'] : '',
+		status: status as AudioState,
+	};
+}
+
+/** connect()'s result: a Map slot -> video track, with the audio track alongside. */
+class SlotTrackMap extends Map<number, MediaStreamTrack> implements SlotTracks {
+	audio: MediaStreamTrack | null = null;
+}
+
 let idCounter = 0;
 function newRequestId(): string {
 	idCounter += 1;
@@ -92,6 +114,8 @@ export class MultiStreamClient {
 	private readonly statuses = new Map<number, SlotStatus>();
 	private readonly lastRequested = new Map<number, { stream: string; quality?: string }>();
 	private tracks = new Map<number, MediaStreamTrack>();
+	private audio: MediaStreamTrack | null = null;
+	private lastAudio: AudioStatus | null = null;
 	private openPromise: Promise<JanusTransport> | null = null;
 	private disconnectNotified = false;
 
@@ -132,6 +156,16 @@ export class MultiStreamClient {
 		return this.tracks.get(slot);
 	}
 
+	/** The receiver track of the audio m-line (option `audio`), as resolved by connect(); null without one. */
+	get audioTrack(): MediaStreamTrack | null {
+		return this.audio;
+	}
+
+	/** The last `multistream/audio` seen (reply or notice); null before any. */
+	get audioStatus(): AudioStatus | null {
+		return this.lastAudio ? { ...this.lastAudio } : null;
+	}
+
 	/** getStats() of one slot's receiver, or null when not connected. */
 	async getStats(slot: number): Promise<RTCStatsReport | null> {
 		const track = this.tracks.get(slot);
@@ -141,10 +175,12 @@ export class MultiStreamClient {
 	}
 
 	/**
-	 * Open the Janus session, init N slots, offer N recvonly video m-lines and
-	 * apply the answer. Resolves with slot -> receiver track.
+	 * Open the Janus session, init N slots, offer N recvonly video m-lines
+	 * (+ one recvonly audio m-line with the `audio` option) and apply the
+	 * answer. Resolves with slot -> receiver track, and `.audio`, the audio
+	 * m-line's receiver track (null without the option).
 	 */
-	async connect(slots: SlotConfig[], onStatus?: StatusCallback): Promise<Map<number, MediaStreamTrack>> {
+	async connect(slots: SlotConfig[], onStatus?: StatusCallback): Promise<SlotTracks> {
 		if(this.state === 'connecting' || this.state === 'connected' || this.state === 'closing')
 			throw new MultiStreamError(ErrorCode.InvalidState, undefined, { detail: `connect() while ${this.state}` });
 		if(!Array.isArray(slots) || slots.length === 0)
@@ -162,8 +198,12 @@ export class MultiStreamClient {
 				this.lastRequested.set(s.slot, s.quality !== undefined ? { stream: s.stream, quality: s.quality } : { stream: s.stream });
 				return e;
 			});
-			await this.request('init', { slots: wire });
-			const offer = await this.step(transport.createOffer({ videoSlots: ordered.length, videoCodecs: OFFER_VIDEO_CODECS }), 'createOffer');
+			const audio = this.opts.audio === true;
+			this.lastAudio = null;
+			await this.request('init', audio ? { slots: wire, audio: true } : { slots: wire });
+			const offer = await this.step(transport.createOffer({
+				videoSlots: ordered.length, videoCodecs: OFFER_VIDEO_CODECS, ...(audio ? { audio: true } : {}),
+			}), 'createOffer');
 			const { value, jsep } = await this.request<{ value: Record<string, unknown>; jsep?: Jsep }>('offer', {}, undefined, offer);
 			if(!jsep || jsep.type !== 'answer')
 				throw new MultiStreamError(ErrorCode.InternalError, undefined, { detail: 'multistream/answer came without an answer jsep' });
@@ -182,14 +222,16 @@ export class MultiStreamClient {
 				}
 			}
 			const inOrder = transport.videoTracks();
-			const tracks = new Map<number, MediaStreamTrack>();
+			const tracks = new SlotTrackMap();
 			ordered.forEach((s, i) => {
 				const a = answerSlots.get(s.slot);
 				const track = (a?.mid !== undefined ? transport.trackForMid(a.mid) : null) ?? inOrder[i];
 				if(track)
 					tracks.set(s.slot, track);
 			});
+			tracks.audio = audio ? transport.audioTrack?.() ?? null : null;
 			this.tracks = tracks;
+			this.audio = tracks.audio;
 			this.state = 'connected';
 			for(const a of answerSlots.values()) {
 				const { mid: _mid, ...st } = a;
@@ -226,6 +268,20 @@ export class MultiStreamClient {
 	/** Ask for a keyframe on one slot, or on all with -1. */
 	requestKeyframe(slot: number): Promise<KeyframeResult> {
 		return this.request<KeyframeResult>('keyframe', { slot });
+	}
+
+	/**
+	 * Audio that follows focus (needs the `audio` option): the audio m-line
+	 * carries the audio of `slot`'s camera from now on, following the slot
+	 * through its switches (a variant's audio is its parent camera's); null
+	 * (sent as -1) silences it. Resolves with the reply: `{slot, stream,
+	 * status}`, status `active`, `unavailable` (that camera has no audio) or
+	 * `off`. Rejects with 486 (the init had no `audio: true`) or 483 (a slot
+	 * not in the init), like every request.
+	 */
+	setAudioFocus(slot: number | null): Promise<AudioStatus> {
+		const s = slot ?? -1;
+		return this.request<AudioStatus>('audio', { slot: s }, s >= 0 ? s : undefined);
 	}
 
 	/** The configured streams (opens the Janus session if needed; no init required). */
@@ -366,6 +422,17 @@ export class MultiStreamClient {
 		}
 	}
 
+	private emitAudio(st: AudioStatus): void {
+		this.lastAudio = st;
+		if(this.opts.onAudio) {
+			try {
+				this.opts.onAudio({ ...st });
+			} catch(e) {
+				console.error('[multistream] onAudio threw', e);
+			}
+		}
+	}
+
 	private handleEvent(data: ProtocolMessage, jsep?: Jsep): void {
 		this.log('<-', data, jsep ? '(+jsep)' : '');
 		const value = isRecord(data.value) ? data.value : {};
@@ -412,6 +479,18 @@ export class MultiStreamClient {
 				if(p?.kind === 'streams')
 					this.settle(p, { ok: Array.isArray(value['streams']) ? value['streams'] as StreamInfo[] : [] });
 				return;
+			case 'multistream/audio': {
+				const st = parseAudioStatus(value);
+				if(!st) {
+					if(p?.kind === 'audio')
+						this.settle(p, new MultiStreamError(ErrorCode.InternalError, undefined, { requestId: p.id, detail: 'multistream/audio without a status' }));
+					return;
+				}
+				this.emitAudio(st);
+				if(p?.kind === 'audio')
+					this.settle(p, { ok: { ...st } });
+				return;
+			}
 			case 'multistream/close':
 				if(p?.kind === 'close')
 					this.settle(p, { ok: value });
@@ -487,6 +566,7 @@ export class MultiStreamClient {
 		this.transport = null;
 		this.openPromise = null;
 		this.tracks = new Map();
+		this.audio = null;
 		this.state = 'idle';
 		if(transport) {
 			try {

@@ -9,6 +9,6 @@ export { OFFER_VIDEO_CODECS, videoCodecPreferences } from './codecs.js';
 export type { JanusTransport, TransportListener, TransportOfferOptions, TransportOpenOptions } from './transport.js';
 export { toJanusWsUrl, JANUS_DEFAULT_WS_PORT } from './url.js';
 export type {
-	AnswerSlot, DisconnectReason, DisconnectedCallback, Jsep, KeyframeResult, MultiStreamClientOptions,
-	ProtocolMessage, SlotConfig, SlotState, SlotStatus, StatusCallback, StreamInfo, VideoCodec,
+	AnswerSlot, AudioCallback, AudioState, AudioStatus, DisconnectReason, DisconnectedCallback, Jsep, KeyframeResult,
+	MultiStreamClientOptions, ProtocolMessage, SlotConfig, SlotState, SlotStatus, SlotTracks, StatusCallback, StreamInfo, VideoCodec,
 } from './types.js';

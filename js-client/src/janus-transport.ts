@@ -6,10 +6,14 @@
  * through Janus.useDefaultDependencies({adapter}) and also set the global,
  * so either way of loading janus.js finds it. janus.js owns the
  * RTCPeerConnection (trickle both ways, hangup, cleanup); we only ask it for
- * N recvonly video tracks (`add: true`, else it reuses the first transceiver)
- * and read the transceivers back by mid. The offered video codecs (H265 then
- * H264) are set on janus.js's transceivers through a hook on this handle's
- * PeerConnection (codecs.ts, hookOfferCodecPreferences: why there).
+ * N recvonly video tracks (`add: true`, else it reuses the first transceiver),
+ * plus one recvonly audio track after them when the client wants audio
+ * (janus.js adds transceivers in the order of its `tracks`, so the m-lines
+ * are N video then the audio one), and read the transceivers back by mid.
+ * The offered video codecs (H265 then H264) are set on janus.js's video
+ * transceivers through a hook on this handle's PeerConnection (codecs.ts,
+ * hookOfferCodecPreferences: why there); the audio one keeps the browser's
+ * default list (Opus, PCMU, PCMA...).
  *
  * Both libraries are imported lazily (on the first open()): janus.js's
  * UMD prologue throws when merely imported under Node, and the unit tests
@@ -27,7 +31,7 @@ interface JanusSendParams {
 	error?: (error: string) => void;
 }
 interface JanusTrackSpec {
-	type: 'video';
+	type: 'video' | 'audio';
 	capture: false;
 	recv: true;
 	add: true;
@@ -257,6 +261,9 @@ export class JanusJsTransport implements JanusTransport {
 		const tracks: JanusTrackSpec[] = [];
 		for(let i = 0; i < options.videoSlots; i++)
 			tracks.push({ type: 'video', capture: false, recv: true, add: true, ...(codec ? { codec } : {}) });
+		/* The audio m-line comes after the video ones (the plugin maps slots to the first N video m-lines). */
+		if(options.audio)
+			tracks.push({ type: 'audio', capture: false, recv: true, add: true });
 		return new Promise<Jsep>((resolve, reject) => {
 			try {
 				handle.createOffer({
@@ -293,6 +300,11 @@ export class JanusJsTransport implements JanusTransport {
 		return (this.pc?.getTransceivers() ?? [])
 			.filter((tr) => tr.receiver.track.kind === 'video')
 			.map((tr) => tr.receiver.track);
+	}
+
+	audioTrack(): MediaStreamTrack | null {
+		const t = (this.pc?.getTransceivers() ?? []).find((tr) => tr.receiver.track.kind === 'audio');
+		return t?.receiver.track ?? null;
 	}
 
 	async getStats(track: MediaStreamTrack): Promise<RTCStatsReport | null> {

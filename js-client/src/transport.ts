@@ -32,6 +32,12 @@ export interface TransportOfferOptions {
 	 * Empty: the browser's default list.
 	 */
 	videoCodecs: readonly string[];
+	/**
+	 * Also offer one recvonly audio m-line, after the `videoSlots` video
+	 * m-lines (the m-line order must be N video, then the audio one).
+	 * Absent or false: no audio m-line.
+	 */
+	audio?: boolean;
 }
 
 /** What the transport reports back to the client. */
@@ -57,7 +63,7 @@ export interface JanusTransport {
 	 * later through `onEvent` and may overtake the ack.
 	 */
 	send(body: ProtocolMessage, jsep?: Jsep): Promise<void>;
-	/** Create the offer with N recvonly video transceivers; resolves with the JSEP to send. */
+	/** Create the offer with N recvonly video transceivers (+ 1 recvonly audio one when asked); resolves with the JSEP to send. */
 	createOffer(options: TransportOfferOptions): Promise<Jsep>;
 	/** Apply the answer JSEP. */
 	applyAnswer(jsep: Jsep): Promise<void>;
@@ -65,6 +71,11 @@ export interface JanusTransport {
 	trackForMid(mid: string): MediaStreamTrack | null;
 	/** Receiver tracks of the video transceivers, in m-line order. */
 	videoTracks(): MediaStreamTrack[];
+	/**
+	 * Receiver track of the audio transceiver the offer made (`audio: true`),
+	 * or null. Optional: a transport without it gives the client no audio track.
+	 */
+	audioTrack?(): MediaStreamTrack | null;
 	/** getStats() for one receiver track (null when there is no PeerConnection). */
 	getStats(track: MediaStreamTrack): Promise<RTCStatsReport | null>;
 	/** Close the PeerConnection (Janus `hangup`). */

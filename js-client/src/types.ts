@@ -47,6 +47,33 @@ export type DisconnectReason = 'connection_lost' | 'closed' | (string & {});
 
 export type DisconnectedCallback = (reason: DisconnectReason) => void;
 
+/**
+ * What the audio m-line carries (`multistream/audio`): `active` (the focused
+ * slot's camera has audio and it flows), `unavailable` (that camera has no
+ * audio), `off` (no focus: slot -1).
+ */
+export type AudioState = 'active' | 'unavailable' | 'off' | (string & {});
+
+/** The audio focus, as carried by a `multistream/audio` reply or notice. */
+export interface AudioStatus {
+	/** The focused video slot, or -1 (no focus). */
+	slot: number;
+	/** The stream the focused slot shows now (`camera1-360p`); `""` when `off`. Its audio is its base camera's. */
+	stream: string;
+	status: AudioState;
+}
+
+export type AudioCallback = (status: AudioStatus) => void;
+
+/**
+ * What connect() resolves with: slot -> receiver track of its video m-line,
+ * plus `audio`, the receiver track of the audio m-line (null without the
+ * `audio` option).
+ */
+export interface SlotTracks extends Map<number, MediaStreamTrack> {
+	readonly audio: MediaStreamTrack | null;
+}
+
 export interface MultiStreamClientOptions {
 	/** RTCPeerConnection settings; only `iceServers`, `iceTransportPolicy` and `bundlePolicy` reach janus.js. Default: no ICE servers. */
 	pcConfig?: RTCConfiguration;
@@ -63,6 +90,19 @@ export interface MultiStreamClientOptions {
 	token?: string;
 	/** Janus's own token (`token_auth` in janus.jcfg), handed to janus.js. Default: none. */
 	janusToken?: string;
+	/**
+	 * Audio that follows focus: connect() sends `audio: true` with the init
+	 * and offers one recvonly audio m-line after the N video m-lines; then
+	 * setAudioFocus(slot) picks whose camera is heard. Default: false (no
+	 * audio m-line; setAudioFocus() is refused with 486).
+	 */
+	audio?: boolean;
+	/**
+	 * Called with every `multistream/audio` the server sends: the replies to
+	 * setAudioFocus() and the notices without request_id (the focused slot's
+	 * stream changed: a switch, a camera gaining or losing audio).
+	 */
+	onAudio?: AudioCallback;
 	/**
 	 * Transport factory (one transport per connect()). Default: janus.js over
 	 * WebSocket. Tests pass a fake; see `JanusTransport`.
@@ -82,6 +122,11 @@ export interface StreamInfo {
 	consumers: number;
 	/** The stream's codec (`h264`, `h265`); null while unknown (not yet started). Absent from servers without codec support. */
 	codec?: VideoCodec | null;
+	/**
+	 * Whether the stream has audio (a variant: its parent camera's); null
+	 * while unknown (not yet started). Absent from servers without audio support.
+	 */
+	audio?: boolean | null;
 }
 
 /** Reply to `requestKeyframe()`. */

@@ -239,19 +239,39 @@ describe('JanusJsTransport.createOffer (janus.js handle faked)', () => {
 			g.RTCRtpReceiver = saved;
 	});
 
-	async function offer(caps: RTCRtpCodec[] | null, handle = new FakeJanusHandle()): Promise<{ handle: FakeJanusHandle; pc: FakePc }> {
+	async function offer(caps: RTCRtpCodec[] | null, handle = new FakeJanusHandle(), audio = false): Promise<{ handle: FakeJanusHandle; pc: FakePc; transport: JanusJsTransport }> {
 		if(caps)
 			g.RTCRtpReceiver = { getCapabilities: (kind: string) => (kind === 'video' ? { codecs: caps, headerExtensions: [] } : null) };
 		else
 			delete g.RTCRtpReceiver;
 		const transport = new JanusJsTransport();
 		(transport as unknown as { handle: FakeJanusHandle }).handle = handle;
-		const jsep = await transport.createOffer({ videoSlots: 3, videoCodecs: OFFER_VIDEO_CODECS });
+		const jsep = await transport.createOffer({ videoSlots: 3, videoCodecs: OFFER_VIDEO_CODECS, ...(audio ? { audio: true } : {}) });
 		expect(jsep.type).toBe('offer');
 		/* the hook is gone once the offer is made */
 		expect(Object.getOwnPropertyDescriptor(handle.webrtcStuff, 'pc')).toHaveProperty('writable', true);
-		return { handle, pc: handle.webrtcStuff.pc as unknown as FakePc };
+		return { handle, pc: handle.webrtcStuff.pc as unknown as FakePc, transport };
 	}
+
+	it('audio: one recv-only audio track after the N video ones (m-line order), codecs only on the video ones', async () => {
+		const { handle, pc, transport } = await offer(CAPS_H265_H264, new FakeJanusHandle(), true);
+		expect(handle.tracks).toEqual([
+			...Array(3).fill({ type: 'video', capture: false, recv: true, add: true }),
+			{ type: 'audio', capture: false, recv: true, add: true },
+		]);
+		expect(pc.transceivers.map((t) => t.receiver.track.kind)).toEqual(['video', 'video', 'video', 'audio']);
+		expect(pc.offered).toEqual(Array(3).fill([H265_A, H265_B, H264_A, H264_B, H264_C]));
+		expect(pc.transceivers[3]!.prefs).toBeNull();
+		expect(transport.audioTrack()).toBe(pc.transceivers[3]!.receiver.track);
+		expect(transport.videoTracks()).toEqual(pc.transceivers.slice(0, 3).map((t) => t.receiver.track));
+	});
+
+	it('no audio option: no audio track, audioTrack() is null', async () => {
+		const { handle, transport } = await offer(CAPS_H264);
+		expect(handle.tracks.some((t) => t.type === 'audio')).toBe(false);
+		expect(transport.audioTrack()).toBeNull();
+		expect(new JanusJsTransport().audioTrack()).toBeNull();
+	});
 
 	it('H265 + H264: every m-line offers H265 then H264 (no janus.js codec option)', async () => {
 		const { handle, pc } = await offer(CAPS_H265_H264);

@@ -7,7 +7,7 @@
 import type { JanusTransport, TransportListener, TransportOfferOptions, TransportOpenOptions } from '../src/transport.js';
 import type { Jsep, ProtocolMessage } from '../src/types.js';
 
-export interface FakeTrack { id: string; kind: 'video'; mid: string }
+export interface FakeTrack { id: string; kind: 'video' | 'audio'; mid: string }
 
 export interface Sent { body: ProtocolMessage; jsep?: Jsep }
 
@@ -64,8 +64,13 @@ export class FakeJanus implements JanusTransport {
 	async createOffer(options: TransportOfferOptions): Promise<Jsep> {
 		this.offers.push(options);
 		this.pcState = 'new';
-		this.tracks = Array.from({ length: options.videoSlots }, (_, i) => ({ id: `track-${i}`, kind: 'video' as const, mid: String(i) }));
-		const mlines = this.tracks.map((t) => `m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:${t.mid}\r\na=recvonly\r\n`).join('');
+		this.tracks = Array.from({ length: options.videoSlots }, (_, i): FakeTrack => ({ id: `track-${i}`, kind: 'video', mid: String(i) }));
+		/* Like janus.js: the audio transceiver is added after the video ones, so its m-line comes last. */
+		if(options.audio)
+			this.tracks.push({ id: 'track-audio', kind: 'audio', mid: String(options.videoSlots) });
+		const mlines = this.tracks.map((t) => (t.kind === 'video'
+			? `m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:${t.mid}\r\na=recvonly\r\n`
+			: `m=audio 9 UDP/TLS/RTP/SAVPF 111 0 8\r\na=mid:${t.mid}\r\na=recvonly\r\n`)).join('');
 		return { type: 'offer', sdp: `v=0\r\n${mlines}` };
 	}
 
@@ -79,7 +84,11 @@ export class FakeJanus implements JanusTransport {
 	}
 
 	videoTracks(): MediaStreamTrack[] {
-		return this.tracks as unknown as MediaStreamTrack[];
+		return this.tracks.filter((t) => t.kind === 'video') as unknown as MediaStreamTrack[];
+	}
+
+	audioTrack(): MediaStreamTrack | null {
+		return (this.tracks.find((t) => t.kind === 'audio') ?? null) as unknown as MediaStreamTrack | null;
 	}
 
 	async getStats(): Promise<RTCStatsReport | null> {
@@ -125,12 +134,45 @@ export function rid(s: Sent): string {
 	return String(s.body.value?.['request_id']);
 }
 
-/** A plugin that answers init/offer/streams/close like docs/protocol.md §3-4 (switch etc. left to the test). */
-export function politePlugin(opts: { mids?: (slot: number) => string | undefined; streams?: unknown[]; codec?: (slot: number) => string | null | undefined } = {}): AutoReply {
+/**
+ * A plugin that answers init/offer/streams/close like docs/protocol.md §3-4
+ * (switch etc. left to the test), and `multistream/audio` like the audio
+ * focus does: 486 without the init's `audio: true`, 483 for a slot not in
+ * the init, `off` for -1, else `active` (or `unavailable` where `hasAudio`
+ * says the stream has none) on the stream the init put on that slot.
+ */
+export function politePlugin(opts: {
+	mids?: (slot: number) => string | undefined;
+	streams?: unknown[];
+	codec?: (slot: number) => string | null | undefined;
+	hasAudio?: (stream: string) => boolean;
+} = {}): AutoReply {
 	return (s, fake) => {
 		const v = s.body.value ?? {};
 		const id = v['request_id'];
 		switch(s.body.type) {
+			case 'multistream/audio': {
+				const init = fake.lastOf('multistream/init')?.body.value;
+				const slots = (init?.['slots'] ?? []) as Array<{ slot: number; stream: string; quality?: string }>;
+				const slot = v['slot'];
+				if(init?.['audio'] !== true) {
+					fake.emit('multistream/error', { request_id: id, code: 486, error: 'invalid state', detail: 'the init did not ask for audio' });
+					break;
+				}
+				if(slot === -1) {
+					fake.emit('multistream/audio', { request_id: id, slot: -1, stream: '', status: 'off' });
+					break;
+				}
+				const sl = slots.find((x) => x.slot === slot);
+				if(!sl) {
+					fake.emit('multistream/error', { request_id: id, code: 483, error: 'invalid slot index', ...(typeof slot === 'number' ? { slot } : {}), detail: `slot ${String(slot)} not in init` });
+					break;
+				}
+				const name = sl.quality && sl.quality !== 'native' ? `${sl.stream}-${sl.quality}` : sl.stream;
+				const has = opts.hasAudio ? opts.hasAudio(name) : true;
+				fake.emit('multistream/audio', { request_id: id, slot, stream: name, status: has ? 'active' : 'unavailable' });
+				break;
+			}
 			case 'multistream/init': {
 				const slots = v['slots'] as Array<{ slot: number }>;
 				fake.emit('multistream/ready', { request_id: id, slots: slots.length });

@@ -1,7 +1,12 @@
 // CameraGrid.tsx: a React camera grid component, on janus-multistream-client.
 // Type-checked by `npm run typecheck` in js-client/.
+//
+// Audio that follows focus (prop `audio`, default on): a click on a cell
+// switches it to `highQuality` and makes it the one heard; the heard cell
+// wears a speaker badge. The page starts muted (browsers block autoplay with
+// sound): the Unmute button plays the <audio> holding the remote track.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { MultiStreamClient, MultiStreamError, type SlotConfig, type SlotStatus } from 'janus-multistream-client';
+import { MultiStreamClient, MultiStreamError, type AudioStatus, type SlotConfig, type SlotStatus } from 'janus-multistream-client';
 
 export interface Camera {
 	id: string;
@@ -15,18 +20,31 @@ export interface CameraGridProps {
 	defaultQuality?: string;
 	/** Quality a click switches to. */
 	highQuality?: string;
+	/** Audio that follows focus: the clicked cell is heard. Default: true. */
+	audio?: boolean;
 }
 
-export function CameraGrid({ deviceUrl, cameras, defaultQuality = '360p', highQuality = '1080p' }: CameraGridProps) {
+/** The speaker badge of the heard cell: what the server said, or our own pending/error. */
+type AudioView = { slot: number | null; status: AudioStatus['status'] | 'pending' | 'error'; detail?: string };
+
+export function CameraGrid({ deviceUrl, cameras, defaultQuality = '360p', highQuality = '1080p', audio = true }: CameraGridProps) {
 	const clientRef = useRef<MultiStreamClient | null>(null);
 	const videoRefs = useRef<Map<number, HTMLVideoElement>>(new Map());
+	const audioRef = useRef<HTMLAudioElement | null>(null);
+	const focusSeq = useRef(0);
 	const [statuses, setStatuses] = useState<Map<number, SlotStatus>>(new Map());
 	const [connected, setConnected] = useState(false);
 	const [error, setError] = useState<string | null>(null);
+	const [heard, setHeard] = useState<AudioView>({ slot: null, status: 'off' });
+	const [muted, setMuted] = useState(true);
 
 	useEffect(() => {
+		const showAudio = (st: AudioStatus): void => setHeard({ slot: st.slot >= 0 ? st.slot : null, status: st.status });
 		const client = new MultiStreamClient(deviceUrl, {
 			debug: true,
+			audio,
+			// Notices: the heard cell switched stream (its camera may have no audio).
+			onAudio: showAudio,
 			onDisconnected: (reason) => {
 				setConnected(false);
 				setError(`disconnected: ${reason}`);
@@ -34,6 +52,7 @@ export function CameraGrid({ deviceUrl, cameras, defaultQuality = '360p', highQu
 		});
 		clientRef.current = client;
 		let cancelled = false;
+		setHeard({ slot: null, status: 'off' });
 
 		const slots: SlotConfig[] = cameras.map((cam, i) => ({ slot: i, stream: cam.id, quality: defaultQuality }));
 		const handleStatus = (slot: number, status: SlotStatus): void => {
@@ -56,6 +75,12 @@ export function CameraGrid({ deviceUrl, cameras, defaultQuality = '360p', highQu
 						});
 					}
 				});
+				// The remote audio plays through an element (also what WebAudio needs in Chrome); muted until Unmute.
+				const el = audioRef.current;
+				if(el && trackMap.audio) {
+					el.srcObject = new MediaStream([trackMap.audio]);
+					el.play().catch(() => undefined);
+				}
 			})
 			.catch((err: unknown) => {
 				if(cancelled)
@@ -70,7 +95,7 @@ export function CameraGrid({ deviceUrl, cameras, defaultQuality = '360p', highQu
 			clientRef.current = null;
 			setConnected(false);
 		};
-	}, [deviceUrl, cameras, defaultQuality]);
+	}, [deviceUrl, cameras, defaultQuality, audio]);
 
 	const switchTo = useCallback(async (slot: number, cameraId: string, quality: string) => {
 		const client = clientRef.current;
@@ -85,17 +110,63 @@ export function CameraGrid({ deviceUrl, cameras, defaultQuality = '360p', highQu
 		}
 	}, []);
 
+	/** Hear this cell (null: nothing). */
+	const focusAudio = useCallback(async (slot: number | null) => {
+		const client = clientRef.current;
+		if(!client || !audio)
+			return;
+		const seq = ++focusSeq.current;
+		setHeard({ slot, status: slot === null ? 'off' : 'pending' });
+		try {
+			const st = await client.setAudioFocus(slot);
+			if(seq === focusSeq.current)
+				setHeard({ slot: st.slot >= 0 ? st.slot : null, status: st.status });
+		} catch(err) {
+			if(seq === focusSeq.current)
+				setHeard({ slot, status: 'error', detail: err instanceof MultiStreamError ? `${err.error} (${err.code})` : String(err) });
+		}
+	}, [audio]);
+
+	const toggleMute = useCallback(() => {
+		const el = audioRef.current;
+		if(!el)
+			return;
+		if(!el.muted) {
+			el.muted = true;
+			setMuted(true);
+			return;
+		}
+		el.muted = false;
+		setMuted(false);
+		el.play().catch(() => {		// refused: stay muted
+			el.muted = true;
+			setMuted(true);
+		});
+	}, []);
+
 	if(error)
 		return <div className="error">Connection error: {error}</div>;
 
 	return (
 		<div className="camera-grid" data-connected={connected}>
+			{audio && (
+				<div className="audio-controls">
+					<audio ref={audioRef} autoPlay muted />
+					<button type="button" className="unmute" data-muted={muted} onClick={toggleMute}>
+						{muted ? 'Unmute' : 'Mute'}
+					</button>
+					<button type="button" className="audio-off" disabled={heard.slot === null} onClick={() => void focusAudio(null)}>
+						No audio
+					</button>
+				</div>
+			)}
 			{cameras.map((cam, slot) => (
 				<div
 					key={cam.id}
 					className="camera-cell"
 					data-slot={slot}
-					onClick={() => void switchTo(slot, cam.id, highQuality)}
+					data-audio-focus={heard.slot === slot || undefined}
+					onClick={() => { void focusAudio(slot); void switchTo(slot, cam.id, highQuality); }}
 					onDoubleClick={() => void switchTo(slot, cam.id, defaultQuality)}
 				>
 					<video
@@ -106,6 +177,11 @@ export function CameraGrid({ deviceUrl, cameras, defaultQuality = '360p', highQu
 					/>
 					<div className="camera-overlay">
 						<span className="camera-name">{cam.name}</span>
+						{heard.slot === slot && (
+							<span className="speaker" data-audio-status={heard.status} title={heard.detail ?? heard.status}>
+								{heard.status === 'active' ? '\u266A audio' : heard.status === 'pending' ? '\u266A \u2026' : heard.status === 'unavailable' ? 'no audio' : heard.status}
+							</span>
+						)}
 						<span className={`camera-status status-${statuses.get(slot)?.status ?? 'pending'}`}>
 							{statuses.get(slot)?.status ?? 'connecting'}
 						</span>
