@@ -63,6 +63,7 @@ static void audio_rtp(ms_consumer *c, ms_source *src, const ms_packet *pkt, gint
 			rtp.buffer = (char *)buf;
 			rtp.length = (uint16_t)pkt->len;
 			ms_io->relay_rtp(a->session->handle, &rtp);
+			ms_session_sent(a->session, pkt->len);
 			a->packets++;
 		}
 	}

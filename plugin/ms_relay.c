@@ -46,6 +46,13 @@ void ms_relay_set_status(ms_slot *slot, ms_slot_event ev, json_t *request_id,
 	}
 }
 
+void ms_session_sent(ms_session *s, gsize len)
+{
+	g_mutex_lock(&s->bwe_mutex);
+	ms_bwe_sent(&s->bwe, (guint)len, g_get_monotonic_time());
+	g_mutex_unlock(&s->bwe_mutex);
+}
+
 gboolean ms_session_media_ready(ms_session *s)
 {
 	return g_atomic_int_get(&s->media_up) && !g_atomic_int_get(&s->handle->stopped);
@@ -66,6 +73,7 @@ static void send_rtp(ms_slot *slot, guint8 *buf, gsize len)
 	rtp.buffer = (char *)buf;
 	rtp.length = (uint16_t)len;
 	ms_io->relay_rtp(slot->session->handle, &rtp);
+	ms_session_sent(slot->session, len);
 }
 
 /* Send now, counted; slot mutex held. */

@@ -3,6 +3,7 @@
  * connection watchdog. The per-packet path is in ms_relay.c. */
 #include <string.h>
 #include "ms_session_priv.h"
+#include "ms_rtp.h"
 #include "ms_config.h"
 #include "rtcp.h"
 #include "utils.h"
@@ -31,6 +32,7 @@ ms_session *ms_session_new(janus_plugin_session *handle)
 	ms_session *s = g_new0(ms_session, 1);
 	s->handle = handle;
 	g_mutex_init(&s->mutex);
+	g_mutex_init(&s->bwe_mutex);
 	s->state = MS_SESSION_NEW;
 	s->refs = 1;
 	janus_refcount_increase(&handle->ref);
@@ -47,6 +49,7 @@ void ms_session_unref(ms_session *s)
 	if(!g_atomic_int_dec_and_test(&s->refs))
 		return;
 	g_mutex_clear(&s->mutex);
+	g_mutex_clear(&s->bwe_mutex);
 	janus_refcount_decrease(&s->handle->ref);
 	g_free(s);
 }
@@ -91,6 +94,7 @@ static void slot_free(ms_slot *slot)
 static void cleanup_locked(ms_session *s)
 {
 	g_clear_pointer(&s->audio, ms_audio_free);
+	g_clear_pointer(&s->auto_slots, g_free);
 	for(guint i = 0; i < s->n_slots; i++)
 		slot_unbind(s->slots[i]);
 	for(guint i = 0; i < s->n_slots; i++)
@@ -282,46 +286,46 @@ static void fix_codec(ms_slot *slot, ms_source *src)
 
 /* ---- quality "auto" (docs/protocol.md §15) ---- */
 
-#define MS_AUTO_FAMILY_MAX 16
+#define MS_AUTO_FAMILY_MAX MS_AUTO_MAX_CANDIDATES
 
-/* What an auto slot of stream shows now: the smallest variant at least as
- * tall as its rendered height (the native stream when none is; the
- * smallest while no hint came), step_down candidates lower while the
- * connection cannot carry it; NULL while it is hinted not visible. */
-static ms_source *auto_pick(ms_slot *slot, ms_source *stream)
+/* An auto slot's candidates: stream (the native stream, height unknown)
+ * and its variants of known height (ms_auto.h). */
+static guint auto_candidates(ms_source *stream, ms_auto_candidate *cand)
 {
-	ms_source *fam[MS_AUTO_FAMILY_MAX], *by_height[MS_AUTO_FAMILY_MAX];
+	ms_source *fam[MS_AUTO_FAMILY_MAX];
 	guint n = ms_sources_family(stream, fam, G_N_ELEMENTS(fam)), m = 0;
-	g_mutex_lock(&slot->mutex);
-	gboolean hidden = slot->hinted && !slot->visible, hinted = slot->hinted;
-	guint want = slot->hint_h, down = slot->step_down;
-	g_mutex_unlock(&slot->mutex);
-	if(hidden)
-		return NULL;
-	/* Candidates by height, the native stream (height unknown) last */
-	for(guint i = 1; i < n; i++) {
+	for(guint i = 0; i < n; i++) {
 		int h = ms_source_height(fam[i]);
-		if(h <= 0)
+		if(i > 0 && h <= 0)
 			continue;
-		guint j = m++;
-		while(j > 0 && ms_source_height(by_height[j - 1]) > h) {
-			by_height[j] = by_height[j - 1];
-			j--;
-		}
-		by_height[j] = fam[i];
+		cand[m++] = (ms_auto_candidate){ .stream = fam[i], .height = i == 0 ? 0 : (guint)h,
+			.kbps = ms_source_kbps(fam[i]) };
 	}
-	by_height[m++] = stream;
-	guint pick = 0;
-	if(hinted) {
-		pick = m - 1;
-		for(guint i = 0; i + 1 < m; i++) {
-			if(ms_source_height(by_height[i]) >= (int)want) {
-				pick = i;
-				break;
-			}
-		}
+	return m;
+}
+
+/* The auto engine's view of a slot. An auto slot not hinted yet counts as
+ * one pixel tall: its smallest variant, until the first hint says more. */
+static void auto_slot_prepare(ms_slot *slot, ms_auto_slot *as)
+{
+	g_mutex_lock(&slot->mutex);
+	gboolean is_auto = ms_slot_auto(slot);
+	ms_source *stream = is_auto ? ms_sources_lookup(slot->stream) : NULL;
+	ms_source *bound = (ms_source *)slot->sw.bound;
+	gboolean hidden = slot->hinted && !slot->visible;
+	guint height = slot->hinted ? slot->hint_h : 1;
+	gboolean shown = slot->status == MS_SLOT_ACTIVE || slot->status == MS_SLOT_BUFFERING;
+	g_mutex_unlock(&slot->mutex);
+	if(stream == NULL) {
+		/* Not auto: counted at what it shows, never changed */
+		int h = bound != NULL ? ms_source_height(bound) : 0;
+		ms_auto_slot_fixed(as, shown ? bound : NULL, h > 0 ? (guint)h : 0, bound != NULL ? ms_source_kbps(bound) : 0);
+		return;
 	}
-	return by_height[pick > down ? pick - down : 0];
+	ms_auto_candidate cand[MS_AUTO_MAX_CANDIDATES];
+	ms_auto_slot_set(as, cand, auto_candidates(stream, cand));
+	as->hidden = hidden;
+	as->height = height;
 }
 
 static const char *quality_of(ms_source *pick)
@@ -350,16 +354,15 @@ static ms_source *auto_warm(ms_source *stream, ms_source *pick)
 	return best;
 }
 
-/* Show what auto_pick says (bind it, or leave the slot inactive); a
+/* Show an auto slot's pick (bind it; NULL: leave the slot inactive); a
  * request's reply when request_id is given. Session mutex held. */
-static void auto_apply(ms_slot *slot, json_t *request_id, const char *transaction)
+static void auto_show(ms_slot *slot, ms_source *pick, json_t *request_id, const char *transaction)
 {
 	g_mutex_lock(&slot->mutex);
 	ms_source *stream = ms_slot_auto(slot) ? ms_sources_lookup(slot->stream) : NULL;
 	g_mutex_unlock(&slot->mutex);
 	if(stream == NULL)
 		return;
-	ms_source *pick = auto_pick(slot, stream);
 	if(pick == NULL) {
 		g_mutex_lock(&slot->mutex);
 		gboolean hidden = slot->status == MS_SLOT_INACTIVE;
@@ -402,6 +405,44 @@ static void auto_apply(ms_slot *slot, json_t *request_id, const char *transactio
 		g_mutex_lock(&slot->mutex);
 		ms_relay_set_status(slot, MS_SLOT_EV_BIND, request_id, transaction, NULL);
 		g_mutex_unlock(&slot->mutex);
+	}
+}
+
+/* Does an auto slot show something else than its pick (it just became
+ * auto, or a bind it asked for was lost)? */
+static gboolean auto_unshown(ms_slot *slot, const ms_auto_slot *as)
+{
+	const ms_auto_candidate *c = ms_auto_picked(as);
+	g_mutex_lock(&slot->mutex);
+	const void *cur = slot->sw.next != NULL ? slot->sw.next : slot->sw.bound;
+	gboolean inactive = slot->status == MS_SLOT_INACTIVE;
+	g_mutex_unlock(&slot->mutex);
+	if(c == NULL)
+		return !inactive;
+	return cur == NULL || (cur != c->stream && cur != ms_source_transcode(c->stream));
+}
+
+/* Let the auto engine pick for every auto slot (size, visibility, the
+ * viewer's bandwidth) and show what changed; reply_slot (a request's, or
+ * -1) is answered even when it did not change. Session mutex held. */
+static void auto_choose(ms_session *s, int reply_slot, json_t *request_id, const char *transaction)
+{
+	if(s->auto_slots == NULL)
+		return;
+	gint64 now = g_get_monotonic_time();
+	for(guint i = 0; i < s->n_slots; i++)
+		auto_slot_prepare(s->slots[i], &s->auto_slots[i]);
+	g_mutex_lock(&s->bwe_mutex);
+	guint64 bps = ms_bwe_estimate(&s->bwe, now);
+	g_mutex_unlock(&s->bwe_mutex);
+	ms_auto_choose(&s->autoq, s->auto_slots, s->n_slots, bps, now);
+	for(guint i = 0; i < s->n_slots; i++) {
+		ms_auto_slot *as = &s->auto_slots[i];
+		if(!as->is_auto || (!as->changed && (int)i != reply_slot && !auto_unshown(s->slots[i], as)))
+			continue;
+		const ms_auto_candidate *c = ms_auto_picked(as);
+		auto_show(s->slots[i], c != NULL ? (ms_source *)c->stream : NULL,
+			(int)i == reply_slot ? request_id : NULL, (int)i == reply_slot ? transaction : NULL);
 	}
 }
 
@@ -451,7 +492,12 @@ static ms_error handle_init(ms_session *s, ms_request *req, const char *transact
 		}
 		if(ms_slot_auto(slot)) {
 			/* No hint yet: its smallest variant, upgraded by the first hint */
-			src = auto_pick(slot, src);
+			ms_auto_slot as = { 0 };
+			ms_auto one = { 0 };
+			auto_slot_prepare(slot, &as);
+			ms_auto_choose(&one, &as, 1, 0, g_get_monotonic_time());
+			if(ms_auto_picked(&as) != NULL)
+				src = (ms_source *)ms_auto_picked(&as)->stream;
 			g_strlcpy(slot->actual, quality_of(src), sizeof(slot->actual));
 		}
 		ms_source_add_consumer(src, &slot->consumer);
@@ -460,6 +506,8 @@ static ms_error handle_init(ms_session *s, ms_request *req, const char *transact
 	}
 	if(req->audio)
 		s->audio = ms_audio_new(s);
+	s->auto_slots = g_new0(ms_auto_slot, s->n_slots);
+	memset(&s->autoq, 0, sizeof(s->autoq));
 	s->state = MS_SESSION_INITIALIZED;
 	/* A new init on a live PeerConnection needs a new offer, not new media */
 	s->setup_since = g_atomic_int_get(&s->media_up) ? 0 : g_get_monotonic_time();
@@ -549,7 +597,7 @@ static ms_error switch_to(ms_slot *slot, ms_request *req, const char *token, con
 		g_strlcpy(slot->token, token, sizeof(slot->token));
 		set_names(slot, req->resolved, req->quality);
 		g_mutex_unlock(&slot->mutex);
-		auto_apply(slot, req->request_id, transaction);
+		auto_choose(slot->session, slot->index, req->request_id, transaction);
 		follow_audio(slot);
 		return MS_OK;
 	}
@@ -674,8 +722,7 @@ static ms_error handle_hint(ms_session *s, ms_request *req, const char *transact
 		slot->hint_h = h->height;
 		g_mutex_unlock(&slot->mutex);
 	}
-	for(guint i = 0; i < req->n_hints; i++)
-		auto_apply(s->slots[req->hints[i].slot], NULL, NULL);
+	auto_choose(s, -1, NULL, NULL);
 	ms_io->event(s->handle, transaction, ms_msg_hint(req->request_id), NULL);
 	return MS_OK;
 }
@@ -792,6 +839,9 @@ void ms_session_setup_media(ms_session *s)
 	s->last_rtcp = g_get_monotonic_time();
 	s->grace_since = 0;
 	s->setup_since = 0;
+	g_mutex_lock(&s->bwe_mutex);
+	ms_bwe_reset(&s->bwe);		/* a new PeerConnection: nothing known of it */
+	g_mutex_unlock(&s->bwe_mutex);
 	g_atomic_int_set(&s->media_up, 1);
 	for(guint i = 0; i < s->n_slots; i++)
 		resync(s->slots[i], g_get_monotonic_time());
@@ -802,6 +852,18 @@ void ms_session_incoming_rtcp(ms_session *s, int mindex, gboolean video, const c
 {
 	gint64 now = g_get_monotonic_time();
 	s->last_rtcp = now;
+	/* What it says of the connection, for quality auto */
+	ms_rtcp_feedback fb;
+	if(ms_rtcp_read_feedback((const guint8 *)buf, len, &fb)) {
+		g_mutex_lock(&s->bwe_mutex);
+		if(fb.reports > 0)
+			ms_bwe_reports(&s->bwe, fb.reports, fb.loss_sum, now);
+		if(fb.nacked > 0)
+			ms_bwe_nacks(&s->bwe, fb.nacked, now);
+		if(fb.remb_bps > 0)
+			ms_bwe_remb(&s->bwe, fb.remb_bps, now);
+		g_mutex_unlock(&s->bwe_mutex);
+	}
 	if(!video || (!janus_rtcp_has_pli((char *)buf, len) && !janus_rtcp_has_fir((char *)buf, len)))
 		return;
 	/* The browser's decoder lost its picture: restart it from the cache */
@@ -855,6 +917,17 @@ static void unbind_stale(ms_slot *slot)
 		ms_sources_unbind_consumer(&slot->consumer, bound, next);
 }
 
+static gboolean has_auto(ms_session *s)
+{
+	gboolean any = FALSE;
+	for(guint i = 0; i < s->n_slots && !any; i++) {
+		g_mutex_lock(&s->slots[i]->mutex);
+		any = ms_slot_auto(s->slots[i]);
+		g_mutex_unlock(&s->slots[i]->mutex);
+	}
+	return any;
+}
+
 /* A source the relay withheld because the slot's m-line lacks its codec
  * (known only once it sent): moved to its transcode. Not again while
  * another switch is pending. Session mutex held. */
@@ -878,6 +951,8 @@ void ms_session_tick(ms_session *s, gint64 now)
 	}
 	if(s->audio != NULL)
 		ms_audio_follow(s->audio, NULL, NULL);	/* its camera's audio came or went */
+	if(has_auto(s))
+		auto_choose(s, -1, NULL, NULL);		/* the bandwidth changed, a step's hold ended */
 	if(s->setup_since > 0 && ms_config.setup_timeout > 0 && !g_atomic_int_get(&s->destroyed) &&
 			now - s->setup_since >= (gint64)ms_config.setup_timeout * G_USEC_PER_SEC) {
 		/* init without media: give its sources and its place back */

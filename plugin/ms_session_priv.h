@@ -12,6 +12,8 @@
 #include "ms_slot.h"
 #include "ms_guard.h"
 #include "ms_switch.h"
+#include "ms_auto.h"
+#include "ms_bwe.h"
 
 typedef struct ms_audio ms_audio;
 
@@ -77,6 +79,13 @@ struct ms_session {
 	char failed_name[MS_RESOLVED_MAX];	/* the last failed check, not */
 	char failed_token[MS_NAME_MAX];		/* counted again when repeated */
 	ms_audio *audio;		/* the audio m-line (init with audio: true), or NULL */
+	/* Quality "auto" (docs/protocol.md §15): the engine's view of every
+	 * slot (n_slots, NULL before an init), its state, and the viewer's
+	 * bandwidth estimate, fed by every packet sent and every RTCP */
+	ms_auto_slot *auto_slots;
+	ms_auto autoq;
+	GMutex bwe_mutex;		/* guards bwe: source threads, the core's, the tick */
+	ms_bwe bwe;
 };
 
 /* The seam to Janus (ms_sessions_init). */
@@ -84,6 +93,8 @@ extern const ms_session_io *ms_io;
 
 /* The PeerConnection can take packets (media up, handle not stopped). */
 gboolean ms_session_media_ready(ms_session *s);
+/* A packet of len bytes went to the viewer (for the bandwidth estimate). */
+void ms_session_sent(ms_session *s, gsize len);
 
 /* ms_audio.c: the session's audio m-line (docs/protocol.md §14) */
 ms_audio *ms_audio_new(ms_session *s);
