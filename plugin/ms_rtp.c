@@ -88,6 +88,10 @@ gboolean ms_rtcp_read_feedback(const guint8 *buf, gsize len, ms_rtcp_feedback *f
 			report_blocks(p, plen, 8, count, fb);
 		else if(type == RTCP_SR && plen >= 28)
 			report_blocks(p, plen, 28, count, fb);
+		else if(type == RTCP_RTPFB && count == 15)
+			fb->transport_cc++;
+		else if(type == RTCP_PSFB && (count == 1 || count == 4))
+			fb->pli_fir++;
 		else if(type == RTCP_RTPFB && count == 1) {
 			/* FCI from byte 12: PID (16 bit) then a bitmask of 16 more */
 			for(gsize f = 12; f + 4 <= plen; f += 4)
@@ -97,6 +101,7 @@ gboolean ms_rtcp_read_feedback(const guint8 *buf, gsize len, ms_rtcp_feedback *f
 			guint exp = p[17] >> 2;
 			guint64 mantissa = ((guint64)(p[17] & 0x03) << 16) | ((guint64)p[18] << 8) | p[19];
 			fb->remb_bps = exp < 46 ? mantissa << exp : G_MAXUINT64;
+			fb->remb++;
 		}
 		off += plen;
 	}

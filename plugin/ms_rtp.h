@@ -20,6 +20,9 @@ typedef struct ms_rtcp_feedback {
 	guint loss_sum;		/* their sum (for a mean: / reports) */
 	guint nacked;		/* packets asked for again (PID + BLP bits) */
 	guint64 remb_bps;	/* the last REMB's bitrate, 0 when none */
+	guint remb;		/* REMB messages */
+	guint transport_cc;	/* transport-wide congestion control feedback messages */
+	guint pli_fir;		/* picture loss / full intra requests */
 } ms_rtcp_feedback;
 
 /* Read a compound RTCP packet into fb (zeroed first); FALSE when it is not

@@ -862,6 +862,13 @@ void ms_session_incoming_rtcp(ms_session *s, int mindex, gboolean video, const c
 			ms_bwe_nacks(&s->bwe, fb.nacked, now);
 		if(fb.remb_bps > 0)
 			ms_bwe_remb(&s->bwe, fb.remb_bps, now);
+		s->rtcp.reports += fb.reports;
+		s->rtcp.loss_sum += fb.loss_sum;
+		s->rtcp.loss_max = MAX(s->rtcp.loss_max, fb.loss_max);
+		s->rtcp.nacked += fb.nacked;
+		s->rtcp.remb += fb.remb;
+		s->rtcp.transport_cc += fb.transport_cc;
+		s->rtcp.pli_fir += fb.pli_fir;
 		g_mutex_unlock(&s->bwe_mutex);
 	}
 	if(!video || (!janus_rtcp_has_pli((char *)buf, len) && !janus_rtcp_has_fir((char *)buf, len)))
@@ -997,6 +1004,10 @@ json_t *ms_session_query(ms_session *s)
 		json_object_set_new(e, "slot", json_integer(slot->index));
 		json_object_set_new(e, "stream", json_string(slot->stream));
 		json_object_set_new(e, "status", json_string(ms_slot_status_name(slot->status)));
+		if(slot->quality[0])
+			json_object_set_new(e, "quality", json_string(slot->quality));
+		if(ms_slot_auto(slot))
+			json_object_set_new(e, "actualQuality", json_string(slot->actual));
 		const ms_source *bound = slot->sw.bound, *next = slot->sw.next;
 		json_object_set_new(e, "bound", bound ? json_string(ms_source_name(bound)) : json_null());
 		json_object_set_new(e, "next", next ? json_string(ms_source_name(next)) : json_null());
@@ -1007,6 +1018,16 @@ json_t *ms_session_query(ms_session *s)
 		g_mutex_unlock(&slot->mutex);
 	}
 	json_object_set_new(q, "slots", slots);
+	/* What the viewer's RTCP said, and the bandwidth estimate made of it */
+	gint64 now = g_get_monotonic_time();
+	g_mutex_lock(&s->bwe_mutex);
+	json_object_set_new(q, "rtcp", json_pack("{sIsIsIsIsIsI}", "report_blocks", (json_int_t)s->rtcp.reports,
+		"loss_max", (json_int_t)s->rtcp.loss_max, "nacked", (json_int_t)s->rtcp.nacked,
+		"remb", (json_int_t)s->rtcp.remb, "transport_cc", (json_int_t)s->rtcp.transport_cc,
+		"pli_fir", (json_int_t)s->rtcp.pli_fir));
+	json_object_set_new(q, "bwe", json_pack("{sIsIsf}", "estimate_bps", (json_int_t)ms_bwe_estimate(&s->bwe, now),
+		"send_bps", (json_int_t)ms_bwe_send_rate(&s->bwe, now), "loss", ms_bwe_loss(&s->bwe, now)));
+	g_mutex_unlock(&s->bwe_mutex);
 	g_mutex_unlock(&s->mutex);
 	return q;
 }

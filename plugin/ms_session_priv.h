@@ -14,6 +14,7 @@
 #include "ms_switch.h"
 #include "ms_auto.h"
 #include "ms_bwe.h"
+#include "ms_rtp.h"
 
 typedef struct ms_audio ms_audio;
 
@@ -84,8 +85,9 @@ struct ms_session {
 	 * bandwidth estimate, fed by every packet sent and every RTCP */
 	ms_auto_slot *auto_slots;
 	ms_auto autoq;
-	GMutex bwe_mutex;		/* guards bwe: source threads, the core's, the tick */
+	GMutex bwe_mutex;		/* guards bwe and rtcp: source threads, the core's, the tick */
 	ms_bwe bwe;
+	ms_rtcp_feedback rtcp;		/* what the viewer's RTCP said, summed (admin query) */
 };
 
 /* The seam to Janus (ms_sessions_init). */

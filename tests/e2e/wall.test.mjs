@@ -102,6 +102,18 @@ describe('camera wall in headless Chromium', { skip, timeout: 240000 }, () => {
 			assert.ok(tr?.running && tr.consumers === 1, `${x.stream} through its transcode: ${JSON.stringify(tr)}`);
 		}
 		t.diagnostic(`H265 tiles through their H264 transcode: ${h265.map((x) => `${x.stream} ${x.seen.colour}`).join(', ')}`);
+		// What Chromium's RTCP tells the plugin (quality auto's estimate)
+		await sleep(2500);
+		const sessions = await admin.listSessions();
+		let rtcp = null;
+		for (const sid of sessions) {
+			for (const hid of await admin.listHandles(sid)) {
+				const info = await admin.handleInfo(sid, hid);
+				if (info?.plugin_specific?.rtcp) rtcp = { ...info.plugin_specific.rtcp, bwe: info.plugin_specific.bwe };
+			}
+		}
+		assert.ok(rtcp && rtcp.report_blocks > 0, `Chromium sends receiver reports: ${JSON.stringify(rtcp)}`);
+		t.diagnostic(`Chromium's RTCP to the plugin so far: ${JSON.stringify(rtcp)}`);
 		t.diagnostic(`9 tiles playing ${ms} ms after page load started`);
 		t.diagnostic(`\n${describeTiles(list)}`);
 		// Frames keep coming (not one stuck picture). An H265 camera's tile
