@@ -19,26 +19,16 @@ import os from 'node:os';
 import { startJanus, REPO, sleep } from '../tests/lib/janus.mjs';
 import { startCamera, stopCameras } from '../tests/lib/cameras.mjs';
 import { connectMultistream } from '../tests/lib/client.mjs';
-import { stopAll, ffmpegChildren } from '../tests/lib/procs.mjs';
+import { ffmpegChildren } from '../tests/lib/procs.mjs';
 import { startRtspServer } from '../tests/lib/rtsp.mjs';
 import { CameraTap, lags, avOffset } from '../tests/lib/avsync.mjs';
 import { cpuTicks, CLK_TCK } from './lib/proc.mjs';
-import { writeReadme } from './lib/report.mjs';
+import { rowBench, pct, QUICK } from './lib/rows.mjs';
 
-const QUICK = process.env.BENCH_QUICK === '1';
 const N_FOCUS = QUICK ? 8 : 60;
 const N_SYNC = QUICK ? 2 : 6;
-const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-const OUT = path.join(REPO, 'bench', 'output', `${stamp}-audio`);
-fs.mkdirSync(OUT, { recursive: true });
-const t0 = Date.now();
-const say = (s) => console.error(`[bench audio ${((Date.now() - t0) / 1000).toFixed(0).padStart(3)}s] ${s}`);
+const { out: OUT, say, main } = rowBench('audio');
 const rand = (a, b) => a + Math.random() * (b - a);
-function pct(a, q) {
-  if (!a.length) return null;
-  const s = [...a].sort((x, y) => x - y);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
-}
 const f0 = (x) => (x === null || x === undefined ? 'n/a' : `${Math.round(x)}`);
 const f1 = (x) => (x === null || x === undefined ? 'n/a' : x.toFixed(1));
 
@@ -153,7 +143,7 @@ async function cpuPhase(R) {
   }
 }
 
-function render(R) {
+function render(R, seconds) {
   const fl = (R.focus || []).map((x) => (x === null ? Infinity : x));
   const offs = (R.sync || []).map((s) => s.offset).filter((x) => x !== null);
   const abs = offs.map(Math.abs);
@@ -167,35 +157,8 @@ function render(R) {
   ];
   const head = `Measured ${R.started.slice(0, 16).replace('T', ' ')} UTC on ${os.cpus().length} x ${(os.cpus()[0] || {}).model}, plugin at git ${R.plugin}; `
     + 'four ffmpeg cameras with sound (a tone each; Opus 20 ms, PCMA 20 ms) through a UDP tap that keeps their sender reports, a werift viewer with an audio m-line; '
-    + `GStreamer RTSP cameras (AAC) for the transcode; run took ${Math.round((Date.now() - t0) / 1000)} s.`;
+    + `GStreamer RTSP cameras (AAC) for the transcode; run took ${seconds} s.`;
   return `${head}\n\n${['| audio measure | janus-multistream |', '|---|---|', ...rows.map(([a, b]) => `| ${a} | ${b} |`)].join('\n')}\n`;
 }
 
-async function main() {
-  const R = { started: new Date().toISOString() };
-  try {
-    const { execFileSync } = await import('node:child_process');
-    R.plugin = execFileSync('git', ['-C', REPO, 'describe', '--always', '--dirty'], { encoding: 'utf8' }).trim();
-  } catch { R.plugin = 'unknown'; }
-  try {
-    await rtpPhase(R);
-    await cpuPhase(R);
-  } finally {
-    await stopAll();
-  }
-  fs.writeFileSync(path.join(OUT, 'results.json'), JSON.stringify(R, null, 1));
-  const md = render(R);
-  console.log(md);
-  if (!QUICK && process.env.BENCH_NO_README !== '1') {
-    writeReadme(path.join(REPO, 'bench', 'README.md'), md, 'bench-audio');
-    writeReadme(path.join(REPO, 'README.md'), md, 'bench-audio');
-    say('bench/README.md and README.md audio tables updated');
-  }
-  say(`done; raw figures in ${path.relative(REPO, OUT)}/results.json`);
-}
-
-main().then(() => process.exit(0), async (e) => {
-  console.error(`bench audio failed: ${e.stack || e}`);
-  await stopAll();
-  process.exit(1);
-});
+main([rtpPhase, cpuPhase], render);

@@ -17,36 +17,25 @@
 // Output: bench/output/<stamp>-h265/results.json, the table on stdout, and
 // the table in bench/README.md and README.md between <!-- bench-h265:begin -->
 // and <!-- bench-h265:end --> (unless BENCH_NO_README=1 or BENCH_QUICK=1).
-import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { startJanus, REPO, freeTcpPort, sleep } from '../tests/lib/janus.mjs';
 import { startCamera, stopCameras } from '../tests/lib/cameras.mjs';
 import { connectMultistream, h264Codec, h265Codec, AdminClient } from '../tests/lib/client.mjs';
-import { spawnTracked, stopTracked, stopAll, ffmpegChildren } from '../tests/lib/procs.mjs';
+import { spawnTracked, stopTracked, ffmpegChildren } from '../tests/lib/procs.mjs';
 import { packetResolution as res264, isKeyframeMaterial, seqDiff } from '../tests/lib/h264.mjs';
 import * as H265 from '../tests/lib/h265.mjs';
 import { slotPayloadTypes } from '../tests/lib/sdp.mjs';
 import { startDemoEnv } from '../tests/lib/demo-env.mjs';
 import { launchChromium, openWall, waitAllPlaying, tiles, mismatch, waitFor } from '../tests/e2e/wallpage.mjs';
 import { cpuTicks, CLK_TCK } from './lib/proc.mjs';
-import { writeReadme } from './lib/report.mjs';
+import { rowBench, pct, QUICK } from './lib/rows.mjs';
 
-const QUICK = process.env.BENCH_QUICK === '1';
 const N_SWITCH = QUICK ? 8 : 60;
 const N_COLD = QUICK ? 2 : 6;
-const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-const OUT = path.join(REPO, 'bench', 'output', `${stamp}-h265`);
-fs.mkdirSync(OUT, { recursive: true });
-const t0 = Date.now();
-const say = (s) => console.error(`[bench h265 ${((Date.now() - t0) / 1000).toFixed(0).padStart(3)}s] ${s}`);
+const { out: OUT, say, main } = rowBench('h265');
 const rand = (a, b) => a + Math.random() * (b - a);
 
-function pct(a, q) {
-  if (!a.length) return null;
-  const s = [...a].sort((x, y) => x - y);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
-}
 const ms = (x) => (x === null || x === undefined ? 'n/a' : `${Math.round(x)}`);
 
 const resOf = (p) => res264(p.payload) || H265.packetResolution(p.payload);
@@ -246,7 +235,7 @@ async function chromiumPhase(R) {
   }
 }
 
-function render(R) {
+function render(R, seconds) {
   const p = R.passthrough || [];
   const lat = p.map((x) => (x.latency === null ? Infinity : x.latency));
   const cross = p.filter((x) => x.cross).map((x) => (x.latency === null ? Infinity : x.latency));
@@ -267,36 +256,9 @@ function render(R) {
   }
   const head = `Measured ${R.started.slice(0, 16).replace('T', ' ')} UTC on ${os.cpus().length} x ${(os.cpus()[0] || {}).model}, plugin at git ${R.plugin}; `
     + 'ffmpeg cameras (libx264 / libx265 ultrafast, 15 fps, GOP 2 s), werift viewer for the RTP rows, headless Debian Chromium with the demo wall for the browser rows; '
-    + `run took ${Math.round((Date.now() - t0) / 1000)} s.`;
+    + `run took ${seconds} s.`;
   const table = ['| H265 measure | janus-multistream |', '|---|---|', ...rows.map(([a, b]) => `| ${a} | ${b} |`)].join('\n');
   return `${head}\n\n${table}\n`;
 }
 
-async function main() {
-  const R = { started: new Date().toISOString() };
-  try {
-    const { execFileSync } = await import('node:child_process');
-    R.plugin = execFileSync('git', ['-C', REPO, 'describe', '--always', '--dirty'], { encoding: 'utf8' }).trim();
-  } catch { R.plugin = 'unknown'; }
-  try {
-    await rtpPhase(R);
-    await chromiumPhase(R);
-  } finally {
-    await stopAll();
-  }
-  fs.writeFileSync(path.join(OUT, 'results.json'), JSON.stringify(R, null, 1));
-  const md = render(R);
-  console.log(md);
-  if (!QUICK && process.env.BENCH_NO_README !== '1') {
-    writeReadme(path.join(REPO, 'bench', 'README.md'), md, 'bench-h265');
-    writeReadme(path.join(REPO, 'README.md'), md, 'bench-h265');
-    say('bench/README.md and README.md H265 tables updated');
-  }
-  say(`done; raw figures in ${path.relative(REPO, OUT)}/results.json`);
-}
-
-main().then(() => process.exit(0), async (e) => {
-  console.error(`bench h265 failed: ${e.stack || e}`);
-  await stopAll();
-  process.exit(1);
-});
+main([rtpPhase, chromiumPhase], render);

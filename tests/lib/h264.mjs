@@ -49,16 +49,21 @@ export function spsNals(payload) {
   return nalUnits(payload).filter((nal) => (nal[0] & 0x1f) === 7);
 }
 
-class BitReader {
-  constructor(buf) { this.buf = buf; this.pos = 0; }
+/** A bit reader over an RBSP (H264 and H265 parameter sets). */
+export class BitReader {
+  constructor(buf, codec = 'H264') { this.buf = buf; this.pos = 0; this.codec = codec; }
   bit() {
     const byte = this.buf[this.pos >> 3];
-    if (byte === undefined) throw new Error('H264 bitstream truncated');
+    if (byte === undefined) throw new Error(`${this.codec} bitstream truncated`);
     const b = (byte >> (7 - (this.pos & 7))) & 1;
     this.pos++;
     return b;
   }
   bits(n) { let v = 0; for (let i = 0; i < n; i++) v = v * 2 + this.bit(); return v; }
+  skip(n) {
+    if (this.pos + n > this.buf.length * 8) throw new Error(`${this.codec} bitstream truncated`);
+    this.pos += n;
+  }
   ue() {
     let zeros = 0;
     while (this.bit() === 0) { zeros++; if (zeros > 31) throw new Error('bad exp-golomb'); }

@@ -6,7 +6,7 @@
 //
 // NAL unit header (2 bytes): F(1) Type(6) LayerId(6) TID+1(3).
 
-import { stapAUnits } from './h264.mjs';
+import { stapAUnits, BitReader } from './h264.mjs';
 
 /** NAL unit types used here. */
 export const NAL = {
@@ -124,27 +124,6 @@ export function describePayload(payload) {
   return nalName(t);
 }
 
-class BitReader {
-  constructor(buf) { this.buf = buf; this.pos = 0; }
-  bit() {
-    const byte = this.buf[this.pos >> 3];
-    if (byte === undefined) throw new Error('H265 bitstream truncated');
-    const b = (byte >> (7 - (this.pos & 7))) & 1;
-    this.pos++;
-    return b;
-  }
-  bits(n) { let v = 0; for (let i = 0; i < n; i++) v = v * 2 + this.bit(); return v; }
-  skip(n) {
-    if (this.pos + n > this.buf.length * 8) throw new Error('H265 bitstream truncated');
-    this.pos += n;
-  }
-  ue() {
-    let zeros = 0;
-    while (this.bit() === 0) { zeros++; if (zeros > 31) throw new Error('bad exp-golomb'); }
-    return (2 ** zeros) - 1 + this.bits(zeros);
-  }
-}
-
 /** Emulation-prevention removal: 00 00 03 -> 00 00. */
 export function unescapeRbsp(nal) {
   const out = [];
@@ -188,7 +167,7 @@ function profileTierLevel(r, maxSubLayersMinus1) {
  */
 export function parseSps(nal) {
   if (nal.length < 3 || nalType(nal) !== NAL.SPS) throw new Error('not an H265 SPS');
-  const r = new BitReader(unescapeRbsp(nal.subarray(2)));
+  const r = new BitReader(unescapeRbsp(nal.subarray(2)), 'H265');
   r.bits(4); // sps_video_parameter_set_id
   const maxSubLayersMinus1 = r.bits(3);
   r.bit(); // sps_temporal_id_nesting_flag
