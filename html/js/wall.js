@@ -1,10 +1,30 @@
 // wall.js: the demo camera wall (vanilla, no framework, no build step).
 //
 // Janus URL from ?janus=ws://host:port (default ws://<page host>:8188),
-// layout from ?layout=2x2|3x3 or the layout buttons. Tiles are filled from
-// listStreams(): base cameras (entries without `parent`), each at its lowest
-// quality variant if it has one. Click a tile: its highest variant, and
-// its audio (below); double-click: back to the grid quality.
+// layout from ?layout=2x2|3x3|1+5 or the layout buttons, quality mode from
+// ?quality=auto or the buttons. Tiles are filled from listStreams(): base
+// cameras (entries without `parent`).
+//
+// Grid mode (the default: no ?quality, buttons 2x2 and 3x3): each tile at
+// its camera's lowest quality variant if it has one. Click a tile: its
+// highest variant, and its audio (below); double-click: back to the grid
+// quality.
+//
+// Auto mode (?quality=auto, buttons "3x3 auto" and "1+5"; the 1+5 layout is
+// always auto): every slot asks for quality "auto" and the wall hands each
+// tile's <video> to client.observe(slot, video), so the client hints the
+// server by itself: the tile's rendered size in device pixels
+// (ResizeObserver), whether it is in the viewport (IntersectionObserver) and
+// whether the tab is hidden. The server picks each tile's variant: the
+// smallest at least as tall as the tile. Layout 1+5: one big tile spanning
+// 2x2 cells of a 3x3 grid and five small ones, so the big one gets a high
+// quality from its size alone. Hidden tab: switch to another tab (or
+// minimise the window) and every tile is hinted visible:false at once, the
+// server sends nothing (badges "inactive"); come back and the pictures are
+// there at once. Scrolling a tile out of view does the same for that tile
+// (the window must be small enough to scroll). A click only makes the tile
+// the one heard (no switch). Each tile shows the variant its slot sends now
+// (status `actualQuality`: "native" or e.g. "720p") next to the codec tag.
 //
 // Each tile shows the codec its slot sends (status `codec`: H264/H265) next
 // to the status badge, hidden while the server reports none.
@@ -18,12 +38,24 @@
 //
 // For browser tests: every tile is [data-slot="k"][data-codec] with a <video>,
 // a .badge[data-status], a .codec[data-codec] ("h264", "h265" or "" when
-// unknown), a .stats[data-fps][data-kbps][data-switch-ms]; the heard tile
+// unknown), a .actual[data-actual] (the slot's actualQuality: "native",
+// "720p"..., "" while unknown and on tiles that are not auto; hidden then),
+// a .stats[data-fps][data-kbps][data-switch-ms]. The tile's [data-stream] is
+// the stream it sends: the status `stream`, or for an auto tile whose
+// actualQuality is known, that variant's name (camera1-720p; camera1 for
+// "native"); [data-requested-stream] is the status `stream` as is,
+// [data-actual] the actualQuality ("" unknown), [data-quality] what the wall
+// asked for ("auto", or the grid / high quality of a click; "" for the bare
+// stream), [data-hinted] the last hint sent for it ("640x360", "640x360
+// hidden"). #grid[data-layout][data-quality="auto"|"grid"].
+// Layout buttons: #layout-2x2, #layout-3x3 (grid mode), #layout-3x3-auto,
+// #layout-1p5 (auto), [aria-pressed="true"] on the current one. The heard tile
 // also has [data-audio-focus="true"][data-audio-status] and the one
 // .speaker[data-audio-status] of the page ("pending" while the request is
 // out, then "active", "unavailable" or "error"); no .speaker without focus.
 // #unmute[data-muted="true"|"false"] toggles the <audio id="wall-audio">.
-// window.msWall = {client, ready, cameras, layout, setLayout(l), switchTile(k, hq),
+// window.msWall = {client, ready, cameras, layout, quality, auto, setLayout(l, quality?),
+//   tileQuality(k), hintsSent, lastHint, switchTile(k, hq),
 //   focusAudio(k|null), unmute(), mute(), audioFrequency(), audioLevel(),
 //   waitForFrequency(hz, {toleranceHz, timeoutMs}),
 //   audio: {focus, status, stream, error, muted, element, track, requestedAt, repliedAt}}:
@@ -37,10 +69,27 @@
 // polls it in the page and says how long after the last focus request
 // (audio.requestedAt, page clock) the tone came. cameras[k].audio
 // is the stream list's `audio` of that camera (true, false, null: unknown).
+// quality is "auto" or "grid" (the mode asked for; layout 1+5 is auto
+// whatever it says; `auto` is true when the slots are auto, the mode or
+// layout 1+5); setLayout(layout, quality?) reconnects with that layout
+// ("2x2", "3x3", "1+5") and mode ("auto" or "grid"; omitted: unchanged);
+// tileQuality(k) is tile k's last actualQuality (null while unknown or not
+// auto); hintsSent counts the multistream/hint messages the client sent for
+// this page (automatic ones: auto mode only), lastHint is the entries of the
+// last one ([{slot, width, height, visible}], null before any).
 import { MultiStreamClient } from '../client/multistream-client.js';
 
-const LAYOUTS = { '2x2': 4, '3x3': 9 };
+/** Layouts: tiles each. 1+5: a 3x3 grid whose first tile spans 2x2 cells (always quality auto). */
+const LAYOUTS = { '2x2': 4, '3x3': 9, '1+5': 6 };
+/** The layout buttons: [id, layout, quality mode (null: the layout's own)]. */
+const BUTTONS = [['layout-2x2', '2x2', 'grid'], ['layout-3x3', '3x3', 'grid'], ['layout-3x3-auto', '3x3', 'auto'], ['layout-1p5', '1+5', null]];
 const params = new URLSearchParams(location.search);
+
+/** "1+5" typed in a URL reads as "1 5" ('+' is a space in a query): accept it, and "1p5". */
+function layoutName(l) {
+	const n = typeof l === 'string' ? l.trim().replace(/^1[ p]5$/, '1+5') : '';
+	return LAYOUTS[n] ? n : null;
+}
 const janusUrl = params.get('janus') || `ws://${location.hostname || 'localhost'}:8188`;
 const debug = params.has('debug');
 
@@ -49,6 +98,7 @@ const conn = document.getElementById('conn');
 const errorBox = document.getElementById('error');
 const audioEl = /** @type {HTMLAudioElement} */ (document.getElementById('wall-audio'));
 const unmuteBtn = document.getElementById('unmute');
+const help = document.getElementById('hint');
 document.getElementById('janus-url').textContent = janusUrl;
 
 /**
@@ -61,13 +111,19 @@ document.getElementById('janus-url').textContent = janusUrl;
  */
 const audio = { focus: null, status: 'off', stream: '', error: null, muted: true, element: audioEl, track: null, requestedAt: null, repliedAt: null };
 
-/** @type {{client: MultiStreamClient|null, ready: Promise<void>, cameras: Array<{name:string, grid?:string, hq?:string, audio?:boolean|null}>, layout: string, setLayout: (l: string) => Promise<void>, switchTile: (slot: number, hq: boolean) => Promise<unknown>, focusAudio: (slot: number|null) => Promise<unknown>, unmute: () => Promise<boolean>, mute: () => void, audioFrequency: () => number, audioLevel: () => number, waitForFrequency: (hz: number, opts?: {toleranceHz?: number, timeoutMs?: number}) => Promise<{hz: number, sinceRequestMs: number|null}|null>, audio: typeof audio}} */
+/** @type {{client: MultiStreamClient|null, ready: Promise<void>, cameras: Array<{name:string, grid?:string, hq?:string, audio?:boolean|null}>, layout: string, quality: 'auto'|'grid', readonly auto: boolean, setLayout: (l: string, quality?: 'auto'|'grid') => Promise<void>, tileQuality: (slot: number) => string|null, hintsSent: number, lastHint: Array<{slot: number, width: number, height: number, visible: boolean}>|null, switchTile: (slot: number, hq: boolean) => Promise<unknown>, focusAudio: (slot: number|null) => Promise<unknown>, unmute: () => Promise<boolean>, mute: () => void, audioFrequency: () => number, audioLevel: () => number, waitForFrequency: (hz: number, opts?: {toleranceHz?: number, timeoutMs?: number}) => Promise<{hz: number, sinceRequestMs: number|null}|null>, audio: typeof audio}} */
 const wall = {
 	client: null,
 	ready: Promise.resolve(),
 	cameras: [],
-	layout: LAYOUTS[params.get('layout')] ? params.get('layout') : '2x2',
+	layout: layoutName(params.get('layout')) || '2x2',
+	quality: params.get('quality') === 'auto' ? 'auto' : 'grid',
+	/** Whether the slots are quality "auto" now (the mode, or layout 1+5). */
+	get auto() { return autoMode(); },
 	setLayout,
+	tileQuality,
+	hintsSent: 0,
+	lastHint: null,
 	switchTile,
 	focusAudio,
 	unmute,
@@ -80,6 +136,8 @@ const wall = {
 window.msWall = wall;
 
 let statsTimer = 0;
+/** Whether the wall's slots are quality "auto" (now: the mode, or layout 1+5). */
+const autoMode = () => wall.quality === 'auto' || wall.layout === '1+5';
 /** per-slot state: camera, what the tile targets, byte/frame counters for rates */
 let tiles = [];
 
@@ -119,7 +177,9 @@ function showError(msg) {
 }
 
 function buildGrid(n) {
+	const auto = autoMode();
 	grid.dataset.layout = wall.layout;
+	grid.dataset.quality = auto ? 'auto' : 'grid';
 	grid.replaceChildren();
 	tiles = [];
 	for(let slot = 0; slot < n; slot++) {
@@ -131,21 +191,46 @@ function buildGrid(n) {
 		tile.dataset.camera = cam.name;
 		tile.dataset.hq = 'false';
 		tile.dataset.codec = '';
+		tile.dataset.actual = '';
+		tile.dataset.quality = auto ? 'auto' : (cam.grid || '');
 		tile.innerHTML = `
 			<video autoplay playsinline muted></video>
 			<span class="label"></span>
-			<span class="tags"><span class="codec" data-codec="" hidden></span><span class="badge" data-status="pending">pending</span></span>
+			<span class="tags"><span class="codec" data-codec="" hidden></span><span class="actual" data-actual="" hidden></span><span class="badge" data-status="pending">pending</span></span>
 			<span class="stats" data-fps="0" data-kbps="0" data-switch-ms="">-- fps · -- kbit/s</span>`;
-		tile.querySelector('.label').textContent = cam.grid ? `${cam.name} · ${cam.grid}` : cam.name;
-		/* A click: high quality, and this tile is the one heard. */
-		tile.addEventListener('click', () => { void focusAudio(slot); void switchTile(slot, true); });
-		tile.addEventListener('dblclick', () => { void switchTile(slot, false); });
+		tile.querySelector('.label').textContent = auto ? `${cam.name} · auto` : cam.grid ? `${cam.name} · ${cam.grid}` : cam.name;
+		if(auto) {
+			/* Quality auto: the server picks by the tile's size; a click only makes it the one heard. */
+			tile.addEventListener('click', () => { void focusAudio(slot); });
+		} else {
+			/* A click: high quality, and this tile is the one heard. */
+			tile.addEventListener('click', () => { void focusAudio(slot); void switchTile(slot, true); });
+			tile.addEventListener('dblclick', () => { void switchTile(slot, false); });
+		}
 		grid.appendChild(tile);
-		tiles.push({ cam, tile, hq: false, lastBytes: 0, lastFrames: 0, lastT: 0, switchMs: null });
+		tiles.push({ cam, tile, hq: false, actual: null, lastBytes: 0, lastFrames: 0, lastT: 0, switchMs: null });
 	}
-	for(const id of Object.keys(LAYOUTS)) {
-		document.getElementById(`layout-${id}`).setAttribute('aria-pressed', String(id === wall.layout));
-	}
+	showLayoutButtons();
+	showHelp();
+}
+
+/** aria-pressed on the button of the current layout and mode. */
+function showLayoutButtons() {
+	const auto = autoMode();
+	for(const [id, layout, quality] of BUTTONS)
+		document.getElementById(id).setAttribute('aria-pressed', String(layout === wall.layout && (quality === null || (quality === 'auto') === auto)));
+}
+
+/** The line under the header: what a click does in this mode. */
+function showHelp() {
+	help.textContent = autoMode()
+		? 'Quality auto: each tile gets the variant that fits its size (shown next to the codec). Switch to another tab: every tile is hinted not visible and the server sends nothing; come back: pictures at once. Click a tile to hear it (press Unmute once).'
+		: 'Click a tile: highest quality, and you hear that camera (press Unmute once). Double-click: back to grid quality.';
+}
+
+/** Tile k's last actualQuality ("native", "720p"...), or null (not known yet, or the tile is not auto). */
+function tileQuality(slot) {
+	return tiles[slot]?.actual ?? null;
 }
 
 function onStatus(slot, st) {
@@ -157,8 +242,39 @@ function onStatus(slot, st) {
 	badge.textContent = st.error ? `${st.status}: ${st.error}` : st.status;
 	badge.title = st.stream;
 	t.tile.dataset.status = st.status;
-	t.tile.dataset.stream = st.stream;
+	t.tile.dataset.requestedStream = st.stream;
+	/* An auto slot reports the stream asked for; what it sends is its actualQuality (only auto slots have one). */
+	const hasActual = typeof st.actualQuality === 'string' && st.actualQuality !== '';
+	if(hasActual)
+		t.actual = st.actualQuality;
+	else if(st.quality !== 'auto')
+		t.actual = null;
+	t.tile.dataset.stream = t.actual ? (t.actual === 'native' ? st.stream : `${st.stream}-${t.actual}`) : st.stream;
 	showCodec(t, st.codec);
+	showActual(t);
+}
+
+/** The actual-quality tag of an auto tile: the variant its slot sends now; hidden while unknown. */
+function showActual(t) {
+	const el = t.tile.querySelector('.actual');
+	const a = t.actual || '';
+	el.dataset.actual = a;
+	el.textContent = a;
+	const h = wall.client?.getHint(Number(t.tile.dataset.slot));
+	el.title = a ? `the server sends ${a === 'native' ? 'the camera\'s own stream' : a}${h ? ` (tile hinted ${h.width}x${h.height} device px${h.visible ? '' : ', not visible'})` : ''}` : '';
+	el.hidden = !a;
+	t.tile.dataset.actual = a;
+}
+
+/** onHint: count the hints the client sends (automatic in auto mode). */
+function onHint(hints) {
+	wall.hintsSent++;
+	wall.lastHint = hints;
+	for(const h of hints) {
+		const t = tiles[h.slot];
+		if(t)
+			t.tile.dataset.hinted = `${h.width}x${h.height}${h.visible ? '' : ' hidden'}`;
+	}
 }
 
 /** The codec tag: what the slot sends now ("h264"/"h265"); hidden when null or absent. */
@@ -181,6 +297,7 @@ async function switchTile(slot, hq) {
 	t.hq = hq;
 	t.tile.dataset.hq = String(hq);
 	const quality = hq ? t.cam.hq : t.cam.grid;
+	t.tile.dataset.quality = quality || '';
 	t.tile.querySelector('.label').textContent = quality ? `${t.cam.name} · ${quality}` : t.cam.name;
 	const t0 = performance.now();
 	try {
@@ -445,6 +562,7 @@ async function start() {
 		pcConfig: { iceServers: [] },
 		audio: true,
 		onAudio,
+		onHint,
 		onDisconnected: (reason) => setConn('disconnected', `disconnected: ${reason}`),
 	});
 	wall.client = client;
@@ -459,7 +577,13 @@ async function start() {
 			throw new Error('no streams configured in janus.plugin.multistream');
 		const n = LAYOUTS[wall.layout];
 		buildGrid(n);
-		const slots = tiles.map((t, slot) => (t.cam.grid ? { slot, stream: t.cam.name, quality: t.cam.grid } : { slot, stream: t.cam.name }));
+		const auto = autoMode();
+		const slots = tiles.map((t, slot) => (auto ? { slot, stream: t.cam.name, quality: 'auto' }
+			: t.cam.grid ? { slot, stream: t.cam.name, quality: t.cam.grid } : { slot, stream: t.cam.name }));
+		if(auto) {
+			/* The client hints each tile's size and visibility by itself from now on (the first hint right after connect). */
+			tiles.forEach((t, slot) => client.observe(slot, t.tile.querySelector('video')));
+		}
 		const tracks = await client.connect(slots, onStatus);
 		tracks.forEach((track, slot) => {
 			const video = tiles[slot]?.tile.querySelector('video');
@@ -479,19 +603,31 @@ async function start() {
 	}
 }
 
-async function setLayout(layout) {
-	if(!LAYOUTS[layout])
+/** Reconnect with another layout ("2x2", "3x3", "1+5") and, when given, quality mode ("auto" or "grid"). */
+async function setLayout(layout, quality) {
+	const name = layoutName(layout);
+	if(!name)
 		throw new Error(`unknown layout ${layout}`);
-	wall.layout = layout;
+	if(quality !== undefined && quality !== 'auto' && quality !== 'grid')
+		throw new Error(`unknown quality mode ${quality} (auto or grid)`);
+	wall.layout = name;
+	if(quality !== undefined)
+		wall.quality = quality;
 	const url = new URL(location.href);
-	url.searchParams.set('layout', layout);
+	url.searchParams.set('layout', name);
+	if(wall.quality === 'auto')
+		url.searchParams.set('quality', 'auto');
+	else
+		url.searchParams.delete('quality');
 	history.replaceState(null, '', url);
 	clearInterval(statsTimer);
 	const old = wall.client;
 	wall.client = null;
 	attachAudio(null);
-	if(old)
+	if(old) {
+		old.unobserve();
 		await old.disconnect();
+	}
 	wall.ready = start();
 	wall.ready.catch(() => undefined);
 	return wall.ready;
@@ -505,12 +641,12 @@ unmuteBtn.addEventListener('click', () => {
 });
 audioEl.muted = true;
 showMuted();
-for(const id of Object.keys(LAYOUTS)) {
-	document.getElementById(`layout-${id}`).addEventListener('click', () => { void setLayout(id).catch(() => undefined); });
-}
-for(const id of Object.keys(LAYOUTS))
-	document.getElementById(`layout-${id}`).setAttribute('aria-pressed', String(id === wall.layout));
+for(const [id, layout, quality] of BUTTONS)
+	document.getElementById(id).addEventListener('click', () => { void setLayout(layout, quality ?? undefined).catch(() => undefined); });
+showLayoutButtons();
+showHelp();
 grid.dataset.layout = wall.layout;
+grid.dataset.quality = autoMode() ? 'auto' : 'grid';
 wall.ready = start();
 wall.ready.catch(() => undefined);
 window.addEventListener('pagehide', () => { void wall.client?.disconnect(); });

@@ -13,23 +13,34 @@
  * the offer one recvonly audio m-line after the N video ones, and
  * setAudioFocus(slot) sends `multistream/audio`; its reply and the server's
  * later notices (no request_id) reach `onAudio`.
+ *
+ * Quality auto: `quality: "auto"` in init/switch/resume lets the server pick
+ * the variant; hint(slots) sends `multistream/hint` (rendered size in device
+ * pixels, visibility), and observe(slot, element) makes the client send them
+ * by itself (hints.ts: ResizeObserver, IntersectionObserver, page
+ * visibility, debounced), once connected, for the slots of the init.
  */
 import { OFFER_VIDEO_CODECS } from './codecs.js';
 import { ErrorCode, MultiStreamError, codeForErrorString, isServerErrorCode } from './errors.js';
+import { AutoHints, toWireSize } from './hints.js';
 import { JanusJsTransport } from './janus-transport.js';
 import type { JanusTransport } from './transport.js';
 import type {
 	AnswerSlot, AudioState, AudioStatus, DisconnectReason, Jsep, KeyframeResult, MultiStreamClientOptions, ProtocolMessage,
-	SlotConfig, SlotState, SlotStatus, SlotTracks, StatusCallback, StreamInfo,
+	Quality, SlotConfig, SlotHint, SlotState, SlotStatus, SlotTracks, StatusCallback, StreamInfo,
 } from './types.js';
 import { toJanusWsUrl } from './url.js';
 
 export const PLUGIN_NAME = 'janus.plugin.multistream';
 const DEFAULT_TIMEOUT = 10000;
 const CLOSE_TIMEOUT = 2000;
+const DEFAULT_HINT_DEBOUNCE = 150;
+const HINT_MAX_WAIT = 1000;
+/** The quality that lets the server pick the variant. */
+export const QUALITY_AUTO = 'auto';
 const SLOT_STATES: ReadonlySet<string> = new Set(['pending', 'active', 'buffering', 'paused', 'offline', 'error', 'inactive']);
 
-type RequestKind = 'init' | 'offer' | 'switch' | 'pause' | 'resume' | 'keyframe' | 'close' | 'streams' | 'audio';
+type RequestKind = 'init' | 'offer' | 'switch' | 'pause' | 'resume' | 'keyframe' | 'close' | 'streams' | 'audio' | 'hint';
 
 interface Pending {
 	id: string;
@@ -44,9 +55,13 @@ interface Pending {
 
 type ClientState = 'idle' | 'opening' | 'open' | 'connecting' | 'connected' | 'closing' | 'disconnected';
 
-/** `stream` + `quality` -> the name the server resolves (docs/protocol.md §6). */
+/**
+ * `stream` + `quality` -> the name the server resolves (docs/protocol.md §6):
+ * `stream-quality`, or `stream` for no quality, `native` and `auto` (an auto
+ * slot reports the requested stream; what it sends is `actualQuality`).
+ */
 export function resolveStreamName(stream: string, quality?: string): string {
-	return quality && quality !== 'native' ? `${stream}-${quality}` : stream;
+	return quality && quality !== 'native' && quality !== QUALITY_AUTO ? `${stream}-${quality}` : stream;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -118,11 +133,19 @@ export class MultiStreamClient {
 	private lastAudio: AudioStatus | null = null;
 	private openPromise: Promise<JanusTransport> | null = null;
 	private disconnectNotified = false;
+	/** The slots of the current init (automatic hints only go to these). */
+	private initSlots = new Set<number>();
+	private readonly autoHints: AutoHints;
 
 	constructor(baseUrl: string, options: MultiStreamClientOptions = {}) {
 		this.baseUrl = baseUrl;
 		this.wsUrl = toJanusWsUrl(baseUrl);
 		this.opts = { ...options, connectionTimeout: options.connectionTimeout ?? DEFAULT_TIMEOUT, debug: options.debug ?? false };
+		const debounce = typeof options.hintDebounceMs === 'number' && options.hintDebounceMs >= 0 ? options.hintDebounceMs : DEFAULT_HINT_DEBOUNCE;
+		this.autoHints = new AutoHints({
+			accepts: (slot) => this.state === 'connected' && this.initSlots.has(slot),
+			send: (hints) => { void this.sendHints(hints, true); },
+		}, { debounceMs: debounce, maxWaitMs: HINT_MAX_WAIT });
 	}
 
 	/** The Janus WebSocket URL this client uses (mapped from `baseUrl`). */
@@ -188,6 +211,8 @@ export class MultiStreamClient {
 		this.onStatus = onStatus ?? null;
 		this.disconnectNotified = false;
 		const ordered = [...slots].sort((a, b) => a.slot - b.slot);
+		this.initSlots = new Set(ordered.map((s) => s.slot));
+		this.autoHints.reset();
 		try {
 			const transport = await this.open();
 			this.state = 'connecting';
@@ -237,6 +262,8 @@ export class MultiStreamClient {
 				const { mid: _mid, ...st } = a;
 				this.emitStatus(st);
 			}
+			/* The observed slots' sizes and visibility, at once: auto slots start on their smallest variant. */
+			this.autoHints.flush();
 			return tracks;
 		} catch(err) {
 			await this.teardown(false);
@@ -244,8 +271,11 @@ export class MultiStreamClient {
 		}
 	}
 
-	/** Re-point a slot. Resolves when the slot reports `active` on the new stream. */
-	switchStream(slot: number, stream: string, quality?: string): Promise<SlotStatus> {
+	/**
+	 * Re-point a slot. Resolves when the slot reports `active` on the new
+	 * stream (or, for quality `auto`, `inactive`: the slot is hinted not visible).
+	 */
+	switchStream(slot: number, stream: string, quality?: Quality): Promise<SlotStatus> {
 		return this.slotRequest('switch', slot, stream, quality);
 	}
 
@@ -255,8 +285,8 @@ export class MultiStreamClient {
 		return this.request<SlotStatus>('pause', { slot }, slot);
 	}
 
-	/** Resume a paused slot, on `stream`/`quality` or on what it showed before. Resolves on `active`. */
-	resume(slot: number, stream?: string, quality?: string): Promise<SlotStatus> {
+	/** Resume a paused slot, on `stream`/`quality` or on what it showed before. Resolves on `active` (`auto`: or `inactive`). */
+	resume(slot: number, stream?: string, quality?: Quality): Promise<SlotStatus> {
 		if(stream === undefined) {
 			const last = this.lastRequested.get(slot);
 			if(last)
@@ -282,6 +312,57 @@ export class MultiStreamClient {
 	setAudioFocus(slot: number | null): Promise<AudioStatus> {
 		const s = slot ?? -1;
 		return this.request<AudioStatus>('audio', { slot: s }, s >= 0 ? s : undefined);
+	}
+
+	/**
+	 * Tell the server the rendered size (device pixels) and visibility of
+	 * slots: one `multistream/hint`. Sizes are rounded and clamped to integers
+	 * 0..65535, `visible` made a boolean. The server keeps hints for slots
+	 * that are not `auto` and uses them once they are. Resolves on the reply;
+	 * rejects like every request (483 for a slot not in the init, 480 for a
+	 * malformed entry, 482 before connect()). An empty list sends nothing.
+	 * For a slot you also observe(), the observed values win again with the
+	 * next automatic hint.
+	 */
+	hint(slots: readonly SlotHint[]): Promise<void> {
+		if(!Array.isArray(slots))
+			return Promise.reject(new MultiStreamError(ErrorCode.InvalidRequest, undefined, { detail: 'hint() takes an array of {slot, width, height, visible}' }));
+		if(slots.length === 0)
+			return Promise.resolve();
+		const wire = slots.map((h): SlotHint => ({ slot: h.slot, width: toWireSize(h.width), height: toWireSize(h.height), visible: h.visible === true }));
+		return this.sendHints(wire, false);
+	}
+
+	/**
+	 * Send hints for `slot` by itself from now on, from `element` (its
+	 * <video>): its size (ResizeObserver, CSS pixels * devicePixelRatio,
+	 * rounded), whether it intersects the viewport (IntersectionObserver) and
+	 * whether the page is hidden (`document.hidden`: every observed slot
+	 * `visible: false`). Changes are debounced (`hintDebounceMs`, 150 ms) into
+	 * one message carrying the slots that changed; a page visibility change
+	 * goes at once. Hints go out while connected, for slots of the init; after
+	 * connect() every observed slot's hint is sent at once. Observations
+	 * survive disconnect()/connect() on this client (unobserve() to let go).
+	 * One element per slot: a new one replaces the old. Returns false (and
+	 * does nothing) where ResizeObserver is missing (Node): no automatic hints.
+	 */
+	observe(slot: number, element: Element): boolean {
+		return this.autoHints.observe(slot, element);
+	}
+
+	/** Stop the automatic hints of one slot, or of every slot (no argument). Sends nothing; the server keeps the last hint. */
+	unobserve(slot?: number): void {
+		this.autoHints.unobserve(slot);
+	}
+
+	/** The slots observe() watches now. */
+	get observedSlots(): number[] {
+		return this.autoHints.slots;
+	}
+
+	/** The last hint sent for a slot in this session (by hint() or automatically), or undefined. */
+	getHint(slot: number): SlotHint | undefined {
+		return this.autoHints.lastSent(slot);
 	}
 
 	/** The configured streams (opens the Janus session if needed; no init required). */
@@ -341,6 +422,30 @@ export class MultiStreamClient {
 		}).finally(() => { this.openPromise = null; });
 		this.openPromise = p;
 		return p;
+	}
+
+	/** One `multistream/hint` (hint(), or the automatic ones: their failures are logged, not thrown). */
+	private sendHints(hints: SlotHint[], automatic: boolean): Promise<void> {
+		const value = { slots: hints.map((h) => ({ slot: h.slot, width: h.width, height: h.height, visible: h.visible })) };
+		if(this.state === 'connected')
+			this.autoHints.noteSent(hints);
+		if(this.opts.onHint) {
+			try {
+				this.opts.onHint(hints.map((h) => ({ ...h })));
+			} catch(e) {
+				console.error('[multistream] onHint threw', e);
+			}
+		}
+		const p = this.request<unknown>('hint', value).then(() => undefined);
+		if(!automatic)
+			return p;
+		return p.catch((e: unknown) => {
+			const code = e instanceof MultiStreamError ? e.code : undefined;
+			if(code === ErrorCode.Disconnected || code === ErrorCode.NoActiveSession)
+				return;
+			this.autoHints.forget(hints);	/* the server may not have them: the next flush sends them again */
+			console.warn('[multistream] automatic hint failed', e);
+		});
 	}
 
 	private step<T>(p: Promise<T>, what: string): Promise<T> {
@@ -475,6 +580,10 @@ export class MultiStreamClient {
 				if(p?.kind === 'keyframe')
 					this.settle(p, { ok: { slot: typeof value['slot'] === 'number' ? value['slot'] : -1, status: String(value['status'] ?? 'requested') } });
 				return;
+			case 'multistream/hint':
+				if(p?.kind === 'hint')
+					this.settle(p, { ok: value });
+				return;
 			case 'multistream/streams':
 				if(p?.kind === 'streams')
 					this.settle(p, { ok: Array.isArray(value['streams']) ? value['streams'] as StreamInfo[] : [] });
@@ -519,7 +628,8 @@ export class MultiStreamClient {
 			if(p.slot !== st.slot || (p.kind !== 'switch' && p.kind !== 'resume'))
 				continue;
 			const sameStream = p.expectStream === undefined || st.stream === '' || st.stream === p.expectStream;
-			if(st.status === 'active' && (sameStream || p === direct))
+			/* inactive: an auto slot hinted not visible, which sends nothing until shown */
+			if((st.status === 'active' || st.status === 'inactive') && (sameStream || p === direct))
 				this.settle(p, { ok: st });
 			else if(st.status === 'error' && (sameStream || p === direct))
 				this.settle(p, new MultiStreamError(codeForErrorString(st.error ?? ''), st.error ?? 'internal error', { slot: st.slot, requestId: p.id }));
@@ -563,6 +673,7 @@ export class MultiStreamClient {
 			}
 		}
 		this.failAll(ErrorCode.Disconnected, 'disconnect()');
+		this.autoHints.reset();
 		this.transport = null;
 		this.openPromise = null;
 		this.tracks = new Map();

@@ -10,23 +10,47 @@ export interface SlotConfig {
 	slot: number;
 	/** Stream name (a configured stream, e.g. `camera1`). */
 	stream: string;
-	/** Quality suffix (e.g. `360p`); omitted, `""` and `"native"` mean the bare stream. */
-	quality?: string;
+	/**
+	 * Quality suffix (e.g. `360p`); omitted, `""` and `"native"` mean the bare
+	 * stream; `"auto"`: the server picks among the stream and its variants,
+	 * and re-picks as the slot's hints (size, visibility) and the connection
+	 * change (see `Quality`).
+	 */
+	quality?: Quality;
 }
+
+/**
+ * A slot's quality: a variant's suffix (`360p`, `720p`...), `native` (the
+ * stream itself), or `auto` (the server picks the variant, from the slot's
+ * hints and the connection). Any string is accepted.
+ */
+export type Quality = 'auto' | 'native' | (string & {});
 
 /** A video codec on the wire (`codec` of slot statuses and stream list entries). */
 export type VideoCodec = 'h264' | 'h265' | (string & {});
 
-/** The statuses a slot can report (spec "Status Values"). */
+/**
+ * The statuses a slot can report (spec "Status Values"). `inactive`: an
+ * `auto` slot hinted `visible: false` sends nothing (it is `active` again,
+ * showing its camera at once, when hinted visible).
+ */
 export type SlotState = 'pending' | 'active' | 'buffering' | 'paused' | 'offline' | 'error' | 'inactive';
 
 /** A slot's status, as carried by `multistream/status` and the answer's `slots`. */
 export interface SlotStatus {
 	slot: number;
-	/** Resolved stream name (`camera4-720p`). */
+	/**
+	 * Resolved stream name (`camera4-720p`). For an `auto` slot, the
+	 * requested stream (`camera4`); what it sends is `actualQuality`.
+	 */
 	stream: string;
-	/** The requested quality, when one was given. */
-	quality?: string;
+	/** The requested quality, when one was given (`auto` for an auto slot). */
+	quality?: Quality;
+	/**
+	 * An `auto` slot only: the variant it sends now, `native` (the stream
+	 * itself) or the variant's quality (`360p`). Every change comes as a
+	 * status notice. Absent on slots that are not auto.
+	 */
 	actualQuality?: string;
 	status: SlotState;
 	/** Error string (`stream not found`, ...) when `status` is `error`. */
@@ -41,6 +65,21 @@ export interface SlotStatus {
 }
 
 export type StatusCallback = (slot: number, status: SlotStatus) => void;
+
+/**
+ * One slot's entry of `multistream/hint`: its rendered size in device
+ * pixels (integers 0..65535) and whether it is visible (in the viewport,
+ * page not hidden).
+ */
+export interface SlotHint {
+	slot: number;
+	width: number;
+	height: number;
+	visible: boolean;
+}
+
+/** Called with the entries of every `multistream/hint` the client sends (hint() and the automatic ones). */
+export type HintCallback = (hints: SlotHint[]) => void;
 
 /** Why the server ended the PeerConnection (`multistream/disconnected`), or the client saw it go. */
 export type DisconnectReason = 'connection_lost' | 'closed' | (string & {});
@@ -103,6 +142,18 @@ export interface MultiStreamClientOptions {
 	 * stream changed: a switch, a camera gaining or losing audio).
 	 */
 	onAudio?: AudioCallback;
+	/**
+	 * Automatic hints (observe()): quiet time after the last size or
+	 * intersection change before one `multistream/hint` carries every change.
+	 * While changes keep coming, a hint still goes out at least every
+	 * max(1000, hintDebounceMs) ms. Default: 150.
+	 */
+	hintDebounceMs?: number;
+	/**
+	 * Called just before every `multistream/hint` goes out (hint() and the
+	 * automatic ones), with its entries.
+	 */
+	onHint?: HintCallback;
 	/**
 	 * Transport factory (one transport per connect()). Default: janus.js over
 	 * WebSocket. Tests pass a fake; see `JanusTransport`.

@@ -185,11 +185,22 @@ export function politePlugin(opts: {
 					request_id: id,
 					slots: slots.map((sl) => {
 						const mid = opts.mids ? opts.mids(sl.slot) : String(sl.slot);
-						const name = sl.quality && sl.quality !== 'native' ? `${sl.stream}-${sl.quality}` : sl.stream;
+						const name = sl.quality && sl.quality !== 'native' && sl.quality !== 'auto' ? `${sl.stream}-${sl.quality}` : sl.stream;
 						const codec = opts.codec ? opts.codec(sl.slot) : undefined;
 						return { slot: sl.slot, stream: name, status: 'active', ...(mid !== undefined ? { mid } : {}), ...(codec !== undefined ? { codec } : {}) };
 					}),
 				}, { type: 'answer', sdp: 'v=0\r\n' });
+				break;
+			}
+			case 'multistream/hint': {
+				/* Like the plugin: every entry's slot must be a slot of the init (483), else {request_id} */
+				const init = fake.lastOf('multistream/init')?.body.value;
+				const slots = (init?.['slots'] ?? []) as Array<{ slot: number }>;
+				const bad = ((v['slots'] ?? []) as Array<{ slot: number }>).find((h) => !slots.some((x) => x.slot === h.slot));
+				if(bad)
+					fake.emit('multistream/error', { request_id: id, code: 483, error: 'invalid slot index', slot: bad.slot, detail: 'not a slot of the init' });
+				else
+					fake.emit('multistream/hint', { request_id: id });
 				break;
 			}
 			case 'multistream/streams':

@@ -1,12 +1,19 @@
 // CameraGrid.tsx: a React camera grid component, on janus-multistream-client.
 // Type-checked by `npm run typecheck` in js-client/.
 //
+// Quality auto (the default `defaultQuality`): the server picks each cell's
+// variant from its rendered size and visibility, which the client hints by
+// itself once the cells' <video> elements are handed to client.observe().
+// Each cell shows the variant sent now (`actualQuality`); a hidden tab or a
+// cell scrolled out of view gets nothing (status `inactive`). A click pins
+// the cell to `highQuality`; a double-click gives it back to `auto`.
+//
 // Audio that follows focus (prop `audio`, default on): a click on a cell
 // switches it to `highQuality` and makes it the one heard; the heard cell
 // wears a speaker badge. The page starts muted (browsers block autoplay with
 // sound): the Unmute button plays the <audio> holding the remote track.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { MultiStreamClient, MultiStreamError, type AudioStatus, type SlotConfig, type SlotStatus } from 'janus-multistream-client';
+import { MultiStreamClient, MultiStreamError, type AudioStatus, type Quality, type SlotConfig, type SlotStatus } from 'janus-multistream-client';
 
 export interface Camera {
 	id: string;
@@ -17,7 +24,8 @@ export interface CameraGridProps {
 	/** Janus URL: ws://host:8188, wss://host/janus, https://host ... */
 	deviceUrl: string;
 	cameras: Camera[];
-	defaultQuality?: string;
+	/** Quality of every cell at start and after a double-click. Default: `auto` (the server picks by size). */
+	defaultQuality?: Quality;
 	/** Quality a click switches to. */
 	highQuality?: string;
 	/** Audio that follows focus: the clicked cell is heard. Default: true. */
@@ -27,7 +35,7 @@ export interface CameraGridProps {
 /** The speaker badge of the heard cell: what the server said, or our own pending/error. */
 type AudioView = { slot: number | null; status: AudioStatus['status'] | 'pending' | 'error'; detail?: string };
 
-export function CameraGrid({ deviceUrl, cameras, defaultQuality = '360p', highQuality = '1080p', audio = true }: CameraGridProps) {
+export function CameraGrid({ deviceUrl, cameras, defaultQuality = 'auto', highQuality = '1080p', audio = true }: CameraGridProps) {
 	const clientRef = useRef<MultiStreamClient | null>(null);
 	const videoRefs = useRef<Map<number, HTMLVideoElement>>(new Map());
 	const audioRef = useRef<HTMLAudioElement | null>(null);
@@ -58,6 +66,9 @@ export function CameraGrid({ deviceUrl, cameras, defaultQuality = '360p', highQu
 		const handleStatus = (slot: number, status: SlotStatus): void => {
 			setStatuses((prev) => new Map(prev).set(slot, status));
 		};
+
+		// Automatic hints: each cell's size (device pixels) and visibility, sent by the client once connected.
+		videoRefs.current.forEach((video, slot) => { client.observe(slot, video); });
 
 		client.connect(slots, handleStatus)
 			.then((trackMap) => {
@@ -91,6 +102,7 @@ export function CameraGrid({ deviceUrl, cameras, defaultQuality = '360p', highQu
 
 		return () => {
 			cancelled = true;
+			client.unobserve();
 			void client.disconnect();
 			clientRef.current = null;
 			setConnected(false);
@@ -181,6 +193,9 @@ export function CameraGrid({ deviceUrl, cameras, defaultQuality = '360p', highQu
 							<span className="speaker" data-audio-status={heard.status} title={heard.detail ?? heard.status}>
 								{heard.status === 'active' ? '\u266A audio' : heard.status === 'pending' ? '\u266A \u2026' : heard.status === 'unavailable' ? 'no audio' : heard.status}
 							</span>
+						)}
+						{statuses.get(slot)?.actualQuality && (
+							<span className="camera-quality" title="the variant the server sends now">{statuses.get(slot)?.actualQuality}</span>
 						)}
 						<span className={`camera-status status-${statuses.get(slot)?.status ?? 'pending'}`}>
 							{statuses.get(slot)?.status ?? 'connecting'}
