@@ -558,8 +558,12 @@ static ms_error handle_offer(ms_session *s, ms_request *req, const char *transac
 	for(guint i = 0; i < s->n_slots; i++) {
 		ms_slot *slot = s->slots[i];
 		g_mutex_lock(&slot->mutex);
-		json_array_append_new(slots, ms_msg_answer_slot(slot->index, slot->stream, slot->status,
-			slot->error, slot->mid));
+		json_t *e = ms_msg_answer_slot(slot->index, slot->stream, slot->status, slot->error, slot->mid);
+		if(ms_slot_auto(slot)) {
+			json_object_set_new(e, "quality", json_string(slot->quality));
+			json_object_set_new(e, "actualQuality", json_string(slot->actual));
+		}
+		json_array_append_new(slots, e);
 		g_mutex_unlock(&slot->mutex);
 	}
 	s->state = MS_SESSION_NEGOTIATED;

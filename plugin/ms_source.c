@@ -33,6 +33,9 @@ struct ms_source {
 	ms_source *audio_copy;		/* the camera's audio as it sends it */
 	ms_source *audio_opus;		/* rtsp: that audio in Opus (the ingest encodes it) */
 	gint64 first_packet;		/* since the last start; 0: none yet */
+	guint64 rx_bytes;		/* received since rate_at */
+	gint64 rate_at;			/* start of the current rate window */
+	volatile gint rate_kbps;	/* measured bitrate (smoothed), 0: none */
 	volatile gint seen_audio;	/* an audio source delivered once */
 
 	GMutex mutex;			/* guards everything below */
@@ -347,6 +350,9 @@ int ms_source_height(const ms_source *src)
 
 guint ms_source_kbps(const ms_source *src)
 {
+	gint measured = g_atomic_int_get((volatile gint *)&src->rate_kbps);
+	if(measured > 0)
+		return (guint)measured;
 	return src->url->kind == MS_SOURCE_FFMPEG && src->url->bitrate_kbps > 0 ? (guint)src->url->bitrate_kbps : 0;
 }
 
@@ -693,6 +699,7 @@ void ms_source_deliver(ms_source *src, const guint8 *data, gsize len)
 			JANUS_LOG(LOG_INFO, MS_TAG "Stream %s is back\n", src->name);
 		notify_state(src, MS_SRC_ACTIVE);
 	}
+	src->rx_bytes += len;
 	if(!src->is_audio)
 		ms_gop_push(src->gop, &pkt, now);
 	for(guint i = 0; i < src->consumers->len; i++) {
@@ -751,8 +758,30 @@ static void restart_later(ms_source *src, gint64 now, const char *why)
 }
 
 /* One source's housekeeping; source mutex held. */
+/* The bitrate it receives, over windows of MS_SOURCE_RATE_WINDOW_US,
+ * smoothed (quality auto weighs variants by it). Its mutex held. */
+static void measure_rate(ms_source *src, gint64 now)
+{
+	if(src->rate_at == 0 || !src->running) {
+		src->rate_at = now;
+		src->rx_bytes = 0;
+		if(!src->running)
+			g_atomic_int_set(&src->rate_kbps, 0);
+		return;
+	}
+	gint64 dt = now - src->rate_at;
+	if(dt < MS_SOURCE_RATE_WINDOW_US)
+		return;
+	gint kbps = (gint)(src->rx_bytes * 8 * 1000 / (guint64)dt);
+	gint old = g_atomic_int_get(&src->rate_kbps);
+	g_atomic_int_set(&src->rate_kbps, old > 0 ? (old * 3 + kbps) / 4 : kbps);
+	src->rate_at = now;
+	src->rx_bytes = 0;
+}
+
 static void tick_one(ms_source *src, gint64 now)
 {
+	measure_rate(src, now);
 	gint64 timeout = (gint64)ms_config.source_timeout * G_USEC_PER_SEC;
 	gboolean wanted = src->consumers->len > 0 || src->preload || src->driver->always_on;
 	if(src->stopping)

@@ -163,8 +163,11 @@ const char *ms_source_quality(const ms_source *src);
 /* Its height: an ffmpeg: variant's #height, else the number of a quality
  * named like "720p"; 0 when not known (the native stream: the tallest). */
 int ms_source_height(const ms_source *src);
-/* Its configured bitrate (ffmpeg: #bitrate), kbit/s; 0 when not known. */
+/* Its bitrate, kbit/s: as measured while it runs (smoothed over windows of
+ * MS_SOURCE_RATE_WINDOW_US), else as configured (ffmpeg: #bitrate); 0 when
+ * not known. */
 guint ms_source_kbps(const ms_source *src);
+#define MS_SOURCE_RATE_WINDOW_US G_USEC_PER_SEC
 
 /* Audio (docs/protocol.md §14): a stream's audio is a hidden source fed by
  * its rtsp ingest (the first audio track as it is, ms_source_audio_copy,

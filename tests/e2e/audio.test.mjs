@@ -31,7 +31,7 @@ describe('audio that follows focus in the demo wall', { skip, timeout: 180000 },
 			const r = spawnSync('npm', ['run', 'build'], { cwd: path.join(REPO, 'js-client'), timeout: 120000, encoding: 'utf8' });
 			assert.equal(r.status, 0, `npm run build in js-client failed:\n${r.stdout}\n${r.stderr}`);
 		}
-		env = await startDemoEnv({ name: 'e2e-audio', sourceLinger: 1, sessionTimeout: 10 });
+		env = await startDemoEnv({ name: 'e2e-audio', sourceLinger: 1, sessionTimeout: 60 });
 		manifest = env.manifest;
 		const port = await freeTcpPort();
 		server = spawnTracked('serve.mjs', 'node', [path.join(REPO, 'html', 'serve.mjs'), '--port', String(port), '--host', '127.0.0.1'],

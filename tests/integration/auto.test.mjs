@@ -36,6 +36,7 @@ describe('quality auto', { skip: skipPlugin(), timeout: 180000 }, () => {
   test('unhinted: the smallest variant; statuses say quality auto and actualQuality', { timeout: 30000 }, async () => {
     const a = conn.answer.data.value.slots[0];
     assert.equal(a.status, 'active');
+    assert.deepEqual([a.quality, a.actualQuality], ['auto', '120p'], `the answer tells the pick: ${JSON.stringify(a)}`);
     await waitResolution(conn.peer, 0, '160x120', { timeoutMs: 10000 });
     const r = await conn.client.request('multistream/keyframe', { slot: 0 });
     assert.equal(r.data.type, 'multistream/keyframe');

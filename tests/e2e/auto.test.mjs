@@ -1,0 +1,92 @@
+// End-to-end: quality auto in the demo wall, headless Chromium. The page
+// observes its tiles (js-client observe(): ResizeObserver, IntersectionObserver,
+// page visibility) and sends hints by itself; the plugin picks each tile's
+// variant: a 3x3 wall starts on the small variants, the big tile of the 1+5
+// layout goes to 720p (its decoded frames say so), a hidden tab sends nothing
+// (every tile inactive) and shows every camera again at once.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { pluginSkipReason, freeTcpPort, REPO } from '../lib/janus.mjs';
+import { startDemoEnv } from '../lib/demo-env.mjs';
+import { spawnTracked, stopTracked, stopAll } from '../lib/procs.mjs';
+import { launchChromium, openWall, waitAllPlaying, waitFor, sleep, tiles, describeTiles } from './wallpage.mjs';
+
+const skip = pluginSkipReason() || false;
+
+describe('quality auto in the demo wall', { skip, timeout: 180000 }, () => {
+	let env, server, browser, page, manifest;
+	before(async () => {
+		const bundle = path.join(REPO, 'js-client', 'dist', 'browser', 'multistream-client.js');
+		if (!fs.existsSync(bundle)) {
+			const r = spawnSync('npm', ['run', 'build'], { cwd: path.join(REPO, 'js-client'), timeout: 120000, encoding: 'utf8' });
+			assert.equal(r.status, 0, `npm run build in js-client failed:\n${r.stdout}\n${r.stderr}`);
+		}
+		env = await startDemoEnv({ name: 'e2e-auto', sourceLinger: 5, sessionTimeout: 60 });
+		manifest = env.manifest;
+		const port = await freeTcpPort();
+		server = spawnTracked('serve.mjs', 'node', [path.join(REPO, 'html', 'serve.mjs'), '--port', String(port), '--host', '127.0.0.1'],
+			{ logFile: path.join(env.janus.outDir, 'serve.log') });
+		await waitFor(async () => fetch(`http://127.0.0.1:${port}/`).then((r) => r.ok, () => false), { timeoutMs: 5000, what: 'serve.mjs' });
+		browser = await launchChromium();
+		const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+		const log = path.join(env.janus.outDir, 'browser.log');
+		({ page } = await openWall(context, `http://127.0.0.1:${port}/?janus=${encodeURIComponent(env.janus.wsUrl)}&layout=3x3&quality=auto`,
+			{ log: (l) => fs.appendFileSync(log, `${l}\n`) }));
+	});
+	after(async () => {
+		if (browser) await browser.close().catch(() => undefined);
+		if (server) await stopTracked(server, 3000);
+		if (env) await env.stop();
+		await stopAll();
+	});
+
+	it('a 3x3 auto wall plays every camera on a small variant, each tile telling its actualQuality', { timeout: 40000 }, async (t) => {
+		await waitAllPlaying(page, manifest, { count: 9, timeoutMs: 30000 });
+		const list = await tiles(page, manifest);
+		const q = await page.evaluate(() => [...Array(9).keys()].map((k) => window.msWall.tileQuality(k)));
+		t.diagnostic(`actualQuality: ${q.join(', ')}\n${describeTiles(list)}`);
+		for (const [k, x] of list.entries()) {
+			assert.ok(q[k], `tile ${k} reports its actualQuality`);
+			assert.ok(x.frameH <= 480, `tile ${k}: a small tile gets a small variant (${x.frameW}x${x.frameH})`);
+		}
+		assert.ok(await page.evaluate(() => window.msWall.hintsSent) >= 1, 'the page sent hints by itself');
+	});
+
+	it('1+5: the big tile goes to 720p at once', { timeout: 40000 }, async (t) => {
+		const t0 = Date.now();
+		await page.evaluate(() => window.msWall.setLayout('1+5'));
+		const big = await waitFor(async () => {
+			const x = (await tiles(page, manifest))[0];
+			return x && x.frameH >= 720 && x.status === 'active' ? x : null;
+		}, { timeoutMs: 15000, what: 'the big tile at 720p', describe: async () => describeTiles(await tiles(page, manifest)) });
+		t.diagnostic(`1+5 -> the big tile's frames at ${big.frameW}x${big.frameH} ${Date.now() - t0} ms after the layout change (page reconnects)`);
+		assert.equal(await page.evaluate(() => window.msWall.tileQuality(0)), '720p');
+	});
+
+	it('a hidden tab: every tile inactive, no frames; shown again: every camera back at once', { timeout: 40000 }, async (t) => {
+		await waitAllPlaying(page, manifest, { count: 6, timeoutMs: 20000 }).catch(() => undefined);
+		const hide = (hidden) => page.evaluate((h) => {
+			Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+			Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (h ? 'hidden' : 'visible') });
+			document.dispatchEvent(new Event('visibilitychange'));
+		}, hidden);
+		await hide(true);
+		await waitFor(async () => (await tiles(page, manifest)).every((x) => x.status === 'inactive'), { timeoutMs: 5000, what: 'every tile inactive',
+			describe: async () => describeTiles(await tiles(page, manifest)) });
+		await sleep(500);
+		const f0 = (await tiles(page, manifest)).map((x) => x.frames);
+		await sleep(1200);
+		const f1 = (await tiles(page, manifest)).map((x) => x.frames);
+		f1.forEach((f, k) => assert.ok(f - f0[k] <= 1, `tile ${k} decoded ${f - f0[k]} frames while hidden`));
+		const s0 = Date.now();
+		await hide(false);
+		await waitFor(async () => {
+			const l = await tiles(page, manifest);
+			return l.every((x, k) => x.status === 'active' && x.frames > f1[k] + 2);
+		}, { timeoutMs: 8000, what: 'every tile playing again', describe: async () => describeTiles(await tiles(page, manifest)) });
+		t.diagnostic(`shown again -> every tile decoding ${Date.now() - s0} ms later`);
+	});
+});
