@@ -8,7 +8,8 @@
 # (tests/lib/netns.sh); every process is started and stopped by PID. Bounded:
 # the H264 run is killed after 590 s (it normally takes ~7-8 minutes), the
 # H265 rows (bench/h265.mjs, ~3 minutes) after 400 s, the audio rows
-# (bench/audio.mjs, ~2 minutes) after 300 s.
+# (bench/audio.mjs, ~2 minutes) after 300 s, the quality auto rows
+# (bench/auto.mjs, ~4 minutes) after 400 s.
 #
 # Env: MS_BUILD_DIR (plugin build dir, default build-bench: built here when
 #      missing), BENCH_QUICK=1 (tiny n, no README: a smoke run),
@@ -45,4 +46,6 @@ timeout -k 10 590 bash tests/lib/netns.sh node bench/bench.mjs
 # transcode CPU): same run, after the H264 table above
 timeout -k 10 400 bash tests/lib/netns.sh node bench/h265.mjs
 # The audio rows (focus changes, A/V offset, AAC -> Opus CPU)
-exec timeout -k 10 300 bash tests/lib/netns.sh node bench/audio.mjs
+timeout -k 10 300 bash tests/lib/netns.sh node bench/audio.mjs
+# The quality auto rows (a fixed and an auto wall under a bandwidth cap, resize)
+exec timeout -k 10 400 bash tests/lib/netns.sh node bench/auto.mjs

@@ -41,7 +41,7 @@ function installSampler() {
 	if (window.__msSampler) return;
 	const states = new WeakMap();
 	const attach = (video) => {
-		const st = { frames: 0, rgb: null, marker: null, w: 0, h: 0, at: 0, changedAt: 0 };
+		const st = { frames: 0, rgb: null, marker: null, w: 0, h: 0, at: 0, changedAt: 0, freezes: 0, frozenMs: 0 };
 		states.set(video, st);
 		const canvas = document.createElement('canvas');
 		canvas.width = 2;
@@ -49,7 +49,13 @@ function installSampler() {
 		const ctx = canvas.getContext('2d', { willReadFrequently: true });
 		const onFrame = (now, meta) => {
 			st.frames++;
-			st.at = performance.now();
+			const t = performance.now();
+			// A freeze: more than a second without a new frame
+			if (st.at && t - st.at > 1000) {
+				st.freezes++;
+				st.frozenMs += t - st.at;
+			}
+			st.at = t;
 			const w = meta.width || video.videoWidth;
 			const h = meta.height || video.videoHeight;
 			st.w = w;
@@ -87,7 +93,7 @@ function installSampler() {
 					frames: st.frames, rgb: st.rgb, marker: st.marker, frameW: st.w || 0, frameH: st.h || 0,
 					videoW: v?.videoWidth || 0, videoH: v?.videoHeight || 0,
 					sinceFrameMs: st.at ? Math.round(performance.now() - st.at) : null,
-					changedAt: st.changedAt,
+					changedAt: st.changedAt, freezes: st.freezes, frozenMs: Math.round(st.frozenMs),
 					fps: Number(stats?.dataset.fps || 0), kbps: Number(stats?.dataset.kbps || 0),
 					switchMs: stats?.dataset.switchMs ? Number(stats.dataset.switchMs) : null,
 				};

@@ -86,7 +86,7 @@ export const DEMO_SILENT_CAMERAS = [9];
 export const demoTone = (k) => 200 + 100 * k;
 
 export function camerasPlan({ count = 9, basePort = 5000, grid = { width: 320, height: 240, quality: '240p' },
-	hd = { width: 1280, height: 720, quality: '720p' }, h265 = DEMO_H265_CAMERAS } = {}) {
+	hd = { width: 1280, height: 720, quality: '720p' }, h265 = DEMO_H265_CAMERAS, host = '127.0.0.1', extra = [] } = {}) {
 	const plan = [];
 	for (let k = 1; k <= count; k++) {
 		const { colour, rgb } = DEMO_COLOURS[(k - 1) % DEMO_COLOURS.length];
@@ -100,9 +100,14 @@ export function camerasPlan({ count = 9, basePort = 5000, grid = { width: 320, h
 		plan.push({
 			name, colour, rgb, codec, audio,
 			streams: [
-				{ stream: name, source: `rtp://127.0.0.1:${p}${tag}${atag}`, port: p, width: grid.width, height: grid.height, role: 'native', hdMarker: false, codec },
-				{ stream: `${name}-${grid.quality}`, source: `rtp://127.0.0.1:${p + 2}${tag}`, port: p + 2, width: grid.width, height: grid.height, role: 'grid', quality: grid.quality, hdMarker: false, codec },
-				{ stream: `${name}-${hd.quality}`, source: `rtp://127.0.0.1:${p + 4}`, port: p + 4, width: hd.width, height: hd.height, role: 'hd', quality: hd.quality, hdMarker: true, codec: 'h264' },
+				{ stream: name, source: `rtp://${host}:${p}${tag}${atag}`, port: p, width: grid.width, height: grid.height, role: 'native', hdMarker: false, codec },
+				{ stream: `${name}-${grid.quality}`, source: `rtp://${host}:${p + 2}${tag}`, port: p + 2, width: grid.width, height: grid.height, role: 'grid', quality: grid.quality, hdMarker: false, codec },
+				{ stream: `${name}-${hd.quality}`, source: `rtp://${host}:${p + 4}`, port: p + 4, width: hd.width, height: hd.height, role: 'hd', quality: hd.quality, hdMarker: true, codec: 'h264' },
+				// More qualities, each its own camera-side encoder (e.g. 120p for a
+				// bandwidth bench: nothing of it crosses Janus's loopback)
+				...extra.map((q, j) => ({ stream: `${name}-${q.quality}`, source: `rtp://${host}:${p + 8 + 2 * j}`, port: p + 8 + 2 * j,
+					width: Math.round((grid.width * q.height) / grid.height / 2) * 2, height: q.height, role: 'extra', quality: q.quality,
+					hdMarker: false, codec: 'h264', bitrate: q.bitrate })),
 			],
 		});
 	}
@@ -145,9 +150,9 @@ function drawText(text, size) {
 }
 
 /** One colour's ffmpeg processes for the rtp plan: native+grid via tee, hd apart. */
-function startRtpCamera(cam, { fps = 15, gop = 30, logDir }) {
+function startRtpCamera(cam, { fps = 15, gop = 30, logDir, host = '127.0.0.1', wrap = (c, a) => [c, a] }) {
 	const [nat, grid, hd] = cam.streams;
-	const rtp = (s) => `[f=rtp:payload_type=96:ssrc=${0x2000 + s.port}]rtp://127.0.0.1:${s.port}?pkt_size=1200`;
+	const rtp = (s) => `[f=rtp:payload_type=96:ssrc=${0x2000 + s.port}]rtp://${host}:${s.port}?pkt_size=1200`;
 	const a = cam.audio;
 	const small = [
 		'-hide_banner', '-nostdin', '-loglevel', 'warning', '-re',
@@ -158,7 +163,7 @@ function startRtpCamera(cam, { fps = 15, gop = 30, logDir }) {
 		// The camera's sound: a second output of the same process (one clock)
 		...(a ? ['-map', '1:a', '-vn', ...(a.codec === 'pcma' ? ['-c:a', 'pcm_alaw', '-ar', '8000', '-ac', '1']
 			: ['-c:a', 'libopus', '-b:a', '32k', '-ar', '48000', '-ac', '2', '-frame_duration', '20']),
-			'-payload_type', a.codec === 'pcma' ? '8' : '111', '-ssrc', String(0x3000 + a.port), '-f', 'rtp', `rtp://127.0.0.1:${a.port}?pkt_size=1200`] : []),
+			'-payload_type', a.codec === 'pcma' ? '8' : '111', '-ssrc', String(0x3000 + a.port), '-f', 'rtp', `rtp://${host}:${a.port}?pkt_size=1200`] : []),
 	];
 	const big = [
 		'-hide_banner', '-nostdin', '-loglevel', 'warning', '-re',
@@ -166,9 +171,15 @@ function startRtpCamera(cam, { fps = 15, gop = 30, logDir }) {
 		'-vf', ['drawbox=x=iw*3/4:y=ih*3/4:w=iw/4:h=ih/4:color=black:t=fill', ...drawText(`${cam.name} ${hd.quality}`, Math.round(hd.height / 10))].join(','),
 		'-map', '0:v', ...x264Args('1500k', gop), '-f', 'tee', rtp(hd),
 	];
+	const extras = cam.streams.filter((s) => s.role === 'extra').map((s) => spawnTracked(`camera:${s.stream}`, ...wrap('ffmpeg', [
+		'-hide_banner', '-nostdin', '-loglevel', 'warning', '-re',
+		'-f', 'lavfi', '-i', `color=c=${cam.colour}:s=${s.width}x${s.height}:r=${fps}`,
+		'-map', '0:v', ...x264Args(`${s.bitrate || 100}k`, gop), '-f', 'tee', rtp(s),
+	]), { logFile: path.join(logDir, `camera-${s.stream}.log`) }));
 	return [
-		spawnTracked(`camera:${nat.stream}`, 'ffmpeg', small, { logFile: path.join(logDir, `camera-${nat.stream}.log`) }),
-		spawnTracked(`camera:${hd.stream}`, 'ffmpeg', big, { logFile: path.join(logDir, `camera-${hd.stream}.log`) }),
+		...extras,
+		spawnTracked(`camera:${nat.stream}`, ...wrap('ffmpeg', small), { logFile: path.join(logDir, `camera-${nat.stream}.log`) }),
+		spawnTracked(`camera:${hd.stream}`, ...wrap('ffmpeg', big), { logFile: path.join(logDir, `camera-${hd.stream}.log`) }),
 	];
 }
 
@@ -203,11 +214,11 @@ export function rtspPlan({ count = 9, url, width = 640, height = 480 }) {
 }
 
 /** Start the plan's sources; returns the child processes. Staggered so GOPs do not align. */
-async function startSources(plan, kind, { logDir, staggerMs }) {
+async function startSources(plan, kind, { logDir, staggerMs, camNetns }) {
 	if (kind !== 'rtp') return []; // rtsp: started before the plan (it needs the server's port)
 	const children = [];
 	for (let i = 0; i < plan.length; i++) {
-		children.push(...startRtpCamera(plan[i], { logDir }));
+		children.push(...startRtpCamera(plan[i], { logDir, ...(camNetns ? { host: camNetns.hostIp, wrap: camNetns.wrap } : {}) }));
 		if (i < plan.length - 1) await sleep(staggerMs);
 	}
 	return children;
@@ -218,6 +229,9 @@ async function startSources(plan, kind, { logDir, staggerMs }) {
  * opts: name, hostNetwork (see startJanus), wsPort, sourceLinger (s),
  *       count (cameras, 9), sources ('rtp'; env MS_DEMO_SOURCES), staggerMs,
  *       h265 (rtp: the camera numbers that send H265; DEMO_H265_CAMERAS),
+ *       camNetns (tests/lib/camns.mjs: the cameras in a namespace of their
+ *       own, sending over a veth), extraQualities ([{quality, height,
+ *       bitrate}]: more variants of each camera, as ffmpeg: transcodes),
  *       sessionTimeout, onChild(child) called for every process started.
  * Returns { janus, plan, manifest, children, stop() }.
  */
@@ -233,7 +247,8 @@ export async function startDemoEnv(opts = {}) {
 			logFile: path.join(OUTPUT, `rtsp-camera-${process.pid}.log`) });
 		plan = rtspPlan({ count, url: (m) => rtsp.url(m) });
 	} else if (kind === 'rtp') {
-		plan = camerasPlan({ count: opts.count || 9, ...(opts.h265 ? { h265: opts.h265 } : {}) });
+		plan = camerasPlan({ count: opts.count || 9, ...(opts.h265 ? { h265: opts.h265 } : {}),
+			...(opts.camNetns ? { host: opts.camNetns.hostIp } : {}), extra: opts.extraQualities || [] });
 	} else {
 		throw new Error(`MS_DEMO_SOURCES=${kind}: rtp or rtsp`);
 	}
@@ -252,7 +267,7 @@ export async function startDemoEnv(opts = {}) {
 	opts.onChild?.(janus.child);
 	let children = [];
 	try {
-		children = await startSources(plan, kind, { logDir: janus.outDir, staggerMs: opts.staggerMs ?? 220 });
+		children = await startSources(plan, kind, { logDir: janus.outDir, staggerMs: opts.staggerMs ?? 220, camNetns: opts.camNetns });
 	} catch (e) {
 		await janus.stop();
 		await rtsp?.stop();

@@ -1,0 +1,148 @@
+// bench/auto.mjs: the quality auto rows, run by bench/run.sh (same run,
+// inside a private network namespace). The demo wall (9 cameras, each with
+// 120p/240p/native/720p) in headless Chromium; the cameras in a namespace of
+// their own (tests/lib/camns.mjs), so a 1.5 Mbit/s cap on `lo` (tc tbf)
+// throttles only what Janus sends the browser.
+//
+// 1. A fixed-720p wall (every tile switched to 720p) under the cap: frames
+//    decoded, freezes longer than 1 s.
+// 2. The auto wall (big tiles: 720p when uncapped) under the same cap: time
+//    to settle (every tile playing, no quality change for 3 s), then freezes
+//    and frames over the window; the cap lifted: time until every tile is
+//    back at its uncapped quality.
+// 3. Resize to the new variant: the browser window grown and shrunk; time
+//    from the resize to the tile's first frame at the new height, p50.
+import path from 'node:path';
+import os from 'node:os';
+import { freeTcpPort, REPO, sleep } from '../tests/lib/janus.mjs';
+import { startDemoEnv } from '../tests/lib/demo-env.mjs';
+import { startCameraNetns, capLoopback } from '../tests/lib/camns.mjs';
+import { spawnTracked, stopTracked } from '../tests/lib/procs.mjs';
+import { launchChromium, openWall, waitAllPlaying, waitFor, tiles } from '../tests/e2e/wallpage.mjs';
+import { rowBench, pct, QUICK } from './lib/rows.mjs';
+
+const { out: OUT, say, main } = rowBench('auto');
+const CAP_KBIT = 1500;
+const WINDOW_S = QUICK ? 15 : 60;
+const N_RESIZE = QUICK ? 2 : 6;
+const f0 = (x) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : `${Math.round(x)}`);
+
+async function withWall(R, fn) {
+  const cams = await startCameraNetns();
+  // H264 cameras only: an H265 camera's transcode would cross lo (and the cap)
+  const env = await startDemoEnv({ name: 'bench-auto', sourceLinger: 5, sessionTimeout: 120, camNetns: cams, h265: [],
+    extraQualities: [{ quality: '120p', height: 120, bitrate: 100 }] });
+  const port = await freeTcpPort();
+  const server = spawnTracked('serve.mjs', 'node', [path.join(REPO, 'html', 'serve.mjs'), '--port', String(port), '--host', '127.0.0.1'],
+    { logFile: path.join(OUT, 'serve.log') });
+  const browser = await launchChromium();
+  try {
+    await waitFor(async () => fetch(`http://127.0.0.1:${port}/`).then((r) => r.ok, () => false), { timeoutMs: 5000, what: 'serve.mjs' });
+    const url = (q) => `http://127.0.0.1:${port}/?janus=${encodeURIComponent(env.janus.wsUrl)}&layout=3x3${q}`;
+    await fn({ env, browser, url, manifest: env.manifest });
+  } finally {
+    capLoopback(null);
+    await browser.close().catch(() => {});
+    await stopTracked(server, 3000);
+    await env.stop();
+    await cams.stop();
+  }
+}
+
+/** Frames and freezes of every tile over seconds s (from the page's sampler). */
+async function watch(page, manifest, s) {
+  const a = await tiles(page, manifest);
+  await sleep(s * 1000);
+  const b = await tiles(page, manifest);
+  return {
+    frames: b.reduce((n, x, k) => n + x.frames - a[k].frames, 0),
+    freezes: b.reduce((n, x, k) => n + x.freezes - a[k].freezes, 0)
+      + b.filter((x) => x.sinceFrameMs === null || x.sinceFrameMs > 1000).length,	// still frozen at the end
+    stalled: b.filter((x) => x.sinceFrameMs === null || x.sinceFrameMs > 1000).length,
+  };
+}
+
+async function fixedPhase(R) {
+  await withWall(R, async ({ browser, url, manifest }) => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const { page } = await openWall(ctx, url(''));
+    await waitAllPlaying(page, manifest, { count: 9, timeoutMs: 30000 });
+    for (let k = 0; k < 9; k++) await page.evaluate((i) => window.msWall.switchTile(i, true), k).catch(() => {});
+    await sleep(3000);
+    say(`fixed-720p wall: cap ${CAP_KBIT} kbit/s on lo, ${WINDOW_S} s`);
+    capLoopback(CAP_KBIT);
+    await sleep(2000);
+    R.fixed = await watch(page, manifest, WINDOW_S);
+    capLoopback(null);
+    say(`  fixed: ${R.fixed.frames} frames, ${R.fixed.freezes} freezes > 1 s, ${R.fixed.stalled} tiles stalled at the end`);
+    await ctx.close();
+  });
+}
+
+async function autoPhase(R) {
+  await withWall(R, async ({ browser, url, manifest }) => {
+    // A big window: 3x3 tiles of ~370 device px: 720p each, uncapped
+    const ctx = await browser.newContext({ viewport: { width: 1920, height: 1200 } });
+    const { page } = await openWall(ctx, url('&quality=auto'));
+    const qualities = () => page.evaluate(() => [...Array(9).keys()].map((k) => window.msWall.tileQuality(k)));
+    await waitFor(async () => (await tiles(page, manifest)).every((x) => x.status === 'active' && x.frames > 5), { timeoutMs: 30000, what: 'auto wall playing' });
+    await sleep(4000);
+    const full = await qualities();
+    say(`auto wall uncapped: ${full.join(', ')}`);
+    R.autoFull = full;
+    capLoopback(CAP_KBIT);
+    const c0 = Date.now();
+    let last = await qualities(), stableSince = Date.now();
+    while (Date.now() - c0 < 30000) {
+      await sleep(200);
+      const q = await qualities();
+      if (q.join() !== last.join()) { last = q; stableSince = Date.now(); }
+      const playing = (await tiles(page, manifest)).every((x) => x.sinceFrameMs !== null && x.sinceFrameMs < 500);
+      if (playing && Date.now() - stableSince >= 3000) break;
+    }
+    R.settleMs = stableSince - c0;
+    R.autoCapped = last;
+    say(`  capped: settled in ${R.settleMs} ms on ${last.join(', ')}`);
+    R.auto = await watch(page, manifest, WINDOW_S);
+    say(`  auto: ${R.auto.frames} frames, ${R.auto.freezes} freezes > 1 s, ${R.auto.stalled} tiles stalled at the end`);
+    capLoopback(null);
+    const u0 = Date.now();
+    await waitFor(async () => (await qualities()).join() === full.join(), { timeoutMs: 60000, intervalMs: 200, what: 'back to full quality' })
+      .then(() => { R.upgradeMs = Date.now() - u0; }, () => { R.upgradeMs = null; });
+    say(`  cap lifted: back to full quality in ${R.upgradeMs} ms`);
+    // Resize: the window halved and back; tile 0 changes variant
+    R.resize = [];
+    for (let i = 0; i < N_RESIZE; i++) {
+      const small = i % 2 === 0;
+      const h0 = (await tiles(page, manifest))[0].frameH;
+      const t0 = Date.now();
+      await page.setViewportSize(small ? { width: 960, height: 600 } : { width: 1920, height: 1200 });
+      const r = await waitFor(async () => {
+        const x = (await tiles(page, manifest))[0];
+        return x.frameH !== h0 ? x : null;
+      }, { timeoutMs: 8000, intervalMs: 10 }).catch(() => null);
+      R.resize.push(r ? Date.now() - t0 : null);
+      await sleep(2500);
+    }
+    say(`  resize -> new variant on screen (ms): ${R.resize.join(', ')}`);
+    await ctx.close();
+  });
+}
+
+function render(R, seconds) {
+  const rs = (R.resize || []).filter((x) => x !== null);
+  const rows = [
+    [`fixed-720p wall under a ${CAP_KBIT / 1000} Mbit/s cap, ${WINDOW_S} s: frames decoded (9 tiles); freezes longer than 1 s; tiles stalled at the end`,
+      R.fixed ? `${R.fixed.frames}; **${R.fixed.freezes}**; ${R.fixed.stalled}` : 'n/a'],
+    [`auto wall (9 tiles, 720p each uncapped) under the same cap: time to settle (ms); then ${WINDOW_S} s: frames decoded; freezes longer than 1 s; tiles stalled`,
+      R.auto ? `**${f0(R.settleMs)}**; ${R.auto.frames}; **${R.auto.freezes}**; ${R.auto.stalled} (qualities ${(R.autoCapped || []).join(', ')})` : 'n/a'],
+    ['auto wall: the cap lifted -> every tile back at its uncapped quality (ms)', `**${f0(R.upgradeMs)}**`],
+    ['resize (window halved / doubled) -> the tile\'s first frame of the new variant: p50 / max (ms)',
+      `**${f0(pct(rs, 0.5))}** / ${f0(pct(rs, 1))} (n=${rs.length} of ${(R.resize || []).length})`],
+  ];
+  const head = `Measured ${R.started.slice(0, 16).replace('T', ' ')} UTC on ${os.cpus().length} x ${(os.cpus()[0] || {}).model}, plugin at git ${R.plugin}; `
+    + `the demo wall (9 H264 cameras; 120p/240p/native/720p each, all encoded camera-side) in headless Chromium, the cameras in a namespace of their own, a ${CAP_KBIT} kbit/s tbf cap on lo; run took ${seconds} s.`;
+  return `${head}\n\n${['| quality auto measure | janus-multistream |', '|---|---|', ...rows.map(([a, b]) => `| ${a} | ${b} |`)].join('\n')}\n`;
+}
+
+main([fixedPhase, autoPhase], render);
