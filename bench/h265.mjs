@@ -182,7 +182,7 @@ async function rtpPhase(R) {
 // ---------------------------------------------------------------------------
 // 2: Chromium, cold and warm transcode
 async function chromiumPhase(R) {
-  const env = await startDemoEnv({ name: 'bench-h265-wall', sourceLinger: 1, sessionTimeout: 30 });
+  const env = await startDemoEnv({ name: 'bench-h265-wall', sourceLinger: 4, sessionTimeout: 60 });
   let browser = null;
   let server = null;
   const admin = await new AdminClient(env.janus.adminUrl, env.janus.adminSecret).connect();
@@ -222,7 +222,9 @@ async function chromiumPhase(R) {
       await sleep(rand(200, 1800));
       R.cold.push(await shows(target, await sw(target)));
       await shows(home, await sw(home.replace(/-[^-]+$/, ''), manifest.streams[home].quality));
-      await sleep(rand(100, 500)); // within the linger: still warm
+      // Within the linger (still warm), after the slot's replay bound of 5 a
+      // second (ms_switch.h) has room again: a user does not switch 5 times a second
+      await sleep(rand(1100, 1800));
       R.warm.push(await shows(target, await sw(target)));
       await shows(home, await sw(home.replace(/-[^-]+$/, ''), manifest.streams[home].quality));
       say(`  cold ${Math.round(R.cold[i])} ms, warm ${Math.round(R.warm[i])} ms`);

@@ -29,7 +29,10 @@ struct ms_source {
 	/* Audio (docs/protocol.md §14). A stream's audio is a hidden source of
 	 * its own (is_audio): fed by the stream's rtsp ingest, or its rtp feed */
 	gboolean is_audio;
-	gboolean audio_by_pt;		/* codec from the payload type (0 PCMU, 8 PCMA) */
+	gboolean audio_by_pt;		/* codec from the payload type (0 PCMU, 8 PCMA)
+					 * or, dynamic, from its clock (audio_of_packet) */
+	guint32 audio_last_ts;
+	guint audio_opus_votes;
 	ms_source *audio_copy;		/* the camera's audio as it sends it */
 	ms_source *audio_opus;		/* rtsp: that audio in Opus (the ingest encodes it) */
 	gint64 first_packet;		/* since the last start; 0: none yet */
@@ -647,6 +650,26 @@ gboolean ms_source_receive(ms_source *src, int fd, const struct sockaddr_storage
 	return TRUE;
 }
 
+/* What an rtsp camera's audio, as ffmpeg copies it, is: the static payload
+ * types of G.711, or Opus told by its clock: Opus frames are multiples of
+ * 2.5 ms (120 ticks at 48 kHz), AAC frames 1024 samples, which never is;
+ * MS_SOURCE_OPUS_VOTES steps in a row decide. Anything else: NULL (heard
+ * through the camera's Opus output). Its mutex held. */
+#define MS_SOURCE_OPUS_VOTES 3
+static const ms_codec *audio_of_packet(ms_source *src, const guint8 *data)
+{
+	guint8 pt = data[1] & 0x7f;
+	if(pt == 0)
+		return &ms_codec_pcmu;
+	if(pt == 8)
+		return &ms_codec_pcma;
+	guint32 ts = ms_rtp_ts(data), step = ts - src->audio_last_ts;
+	gboolean opus_like = step > 0 && step < 48000 && step % 120 == 0 && step % 1024 != 0;
+	src->audio_opus_votes = opus_like ? MIN(src->audio_opus_votes + 1, MS_SOURCE_OPUS_VOTES) : 0;
+	src->audio_last_ts = ts;
+	return src->audio_opus_votes >= MS_SOURCE_OPUS_VOTES ? &ms_codec_opus : NULL;
+}
+
 /* The source now sends codec: what its cache holds is of the old one. */
 static void set_codec_locked(ms_source *src, const ms_codec *codec)
 {
@@ -668,11 +691,10 @@ void ms_source_deliver(ms_source *src, const guint8 *data, gsize len)
 	gint64 now = g_get_monotonic_time();
 	g_mutex_lock(&src->mutex);
 	if(src->is_audio) {
-		/* An rtsp camera's audio as it is: G.711 is played as it is, what
-		 * else it sends reaches viewers through the Opus output */
-		guint8 pt = data[1] & 0x7f;
+		/* An rtsp camera's audio as it is: G.711 and Opus are played as they
+		 * are, anything else reaches viewers through the Opus output */
 		if(src->audio_by_pt)
-			g_atomic_pointer_set(&src->codec, pt == 0 ? &ms_codec_pcmu : pt == 8 ? &ms_codec_pcma : NULL);
+			g_atomic_pointer_set(&src->codec, audio_of_packet(src, data));
 	} else {
 		/* The stream says what it is: a parameter set of another codec
 		 * than the one known (or none known yet) switches the source to it */

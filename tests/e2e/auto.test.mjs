@@ -66,6 +66,43 @@ describe('quality auto in the demo wall', { skip, timeout: 180000 }, () => {
 		assert.equal(await page.evaluate(() => window.msWall.tileQuality(0)), '720p');
 	});
 
+	it('resizing the window changes the variant a tile receives (its decoded frame height)', { timeout: 40000 }, async (t) => {
+		await page.evaluate(() => window.msWall.setLayout('3x3', 'auto'));
+		await waitAllPlaying(page, manifest, { count: 9, timeoutMs: 20000 });
+		const h0 = (await tiles(page, manifest))[0].frameH;
+		const t0 = Date.now();
+		await page.setViewportSize({ width: 2560, height: 1720 });	// tiles over 240 device px tall
+		const up = await waitFor(async () => {
+			const x = (await tiles(page, manifest))[0];
+			return x.frameH > h0 ? x : null;
+		}, { timeoutMs: 10000, what: 'tile 0 on a taller variant', describe: async () => describeTiles(await tiles(page, manifest)) });
+		t.diagnostic(`window enlarged -> tile 0 decodes ${up.frameW}x${up.frameH} (was ${h0} tall) ${Date.now() - t0} ms later`);
+		await page.setViewportSize({ width: 1280, height: 860 });
+		const down = await waitFor(async () => {
+			const x = (await tiles(page, manifest))[0];
+			return x.frameH < up.frameH ? x : null;
+		}, { timeoutMs: 10000, what: 'tile 0 back on a smaller variant' });
+		assert.ok(down.frameH <= h0, `back to ${down.frameH}`);
+	});
+
+	it('a tile scrolled out of view sends nothing (inactive) and plays again when scrolled back', { timeout: 40000 }, async (t) => {
+		await page.setViewportSize({ width: 1280, height: 330 });	// only the first row fits
+		await page.evaluate(() => window.scrollTo(0, 0));
+		const last = 8;
+		await waitFor(async () => (await tiles(page, manifest))[last].status === 'inactive', { timeoutMs: 6000, what: `tile ${last} inactive out of view`,
+			describe: async () => describeTiles(await tiles(page, manifest)) });
+		assert.equal((await tiles(page, manifest))[0].status, 'active', 'a tile in view plays on');
+		const s0 = Date.now();
+		await page.evaluate((k) => document.getElementById(`tile-${k}`).scrollIntoView(), last);
+		const f = (await tiles(page, manifest))[last].frames;
+		await waitFor(async () => {
+			const x = (await tiles(page, manifest))[last];
+			return x.status === 'active' && x.frames > f + 2;
+		}, { timeoutMs: 8000, what: `tile ${last} playing when scrolled back` });
+		t.diagnostic(`scrolled back -> tile ${last} playing ${Date.now() - s0} ms later`);
+		await page.setViewportSize({ width: 1280, height: 860 });
+	});
+
 	it('a hidden tab: every tile inactive, no frames; shown again: every camera back at once', { timeout: 40000 }, async (t) => {
 		await waitAllPlaying(page, manifest, { count: 6, timeoutMs: 20000 }).catch(() => undefined);
 		const hide = (hidden) => page.evaluate((h) => {

@@ -83,7 +83,7 @@ describe('audio of RTSP cameras', { skip, timeout: 180000 }, () => {
     for (const m of ['ra', 'rb', 'rc', 'rd']) assert.equal(srv.sessions(m), 1, `${m} pulled once`);
   });
 
-  test('G.711 as it is; AAC and Opus cameras through the ingest\'s Opus; no audio: unavailable', { timeout: 40000 }, async (t) => {
+  test('G.711 and Opus as they are; AAC through the ingest\'s Opus; no audio: unavailable', { timeout: 40000 }, async (t) => {
     let v = await focus(0);
     assert.deepEqual([v.stream, v.status], ['ra', 'active']);
     let h = await heard();
@@ -98,6 +98,10 @@ describe('audio of RTSP cameras', { skip, timeout: 180000 }, () => {
     h = await heard();
     assert.equal(h.codec, 'opus');
     assert.ok(near(h.hz, freq.rc), `rc ${freq.rc} Hz (heard ${h.hz})`);
+    const src = Object.fromEntries((await admin.status()).sources.map((s) => [s.name, s]));
+    assert.equal(src['rc~audio'].codec, 'opus', 'an Opus camera is told Opus from its clock');
+    assert.equal(src['rc~audio'].consumers, 1, 'and heard as it is (not through the Opus output)');
+    assert.equal(src['rb~audio'].codec, null, 'AAC is not played as it is');
     v = await focus(3);
     assert.deepEqual([v.stream, v.status], ['rd', 'unavailable']);
     const st = (await admin.status()).sources;
