@@ -211,16 +211,22 @@ static void stop_locked(ms_source *src)
 	JANUS_LOG(LOG_INFO, MS_TAG "Stream %s stopped\n", src->name);
 }
 
-/* An rtsp camera's audio, fed by its ingest process: nothing to run. */
+/* An rtsp camera's audio, fed by its ingest process: nothing to run. It
+ * "runs" while listeners want it (and lingers after them like any source),
+ * so the admin status shows who uses it. */
 static gboolean fed_start(ms_source *src)
 {
 	return TRUE;
 }
 
+static void fed_stop(ms_source *src)
+{
+}
+
 static const ms_source_driver fed_driver = {
 	.kind = "audio",
-	.always_on = TRUE,
 	.start = fed_start,
+	.stop = fed_stop,
 };
 
 /* A hidden audio source NAME~SUFFIX. url NULL: fed by the stream's ingest. */

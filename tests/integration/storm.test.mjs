@@ -94,7 +94,7 @@ const STEADY_RES = [res(CAMERA_PRESETS[0]), res(CAMERA_PRESETS[1]), '160x120', V
 const STEADY_CONSUMERS = { cam1: 2, cam2: 1, cam3: 0, 'cam1-low': 1, vaultcam: 1, 'vaultcam-low': 0 };
 // What a source should serve once the storm is over: the steady viewer's;
 // the plugin's own sources (H264 transcodes of the H264 cameras) nobody.
-const steady = (x) => STEADY_CONSUMERS[x.name] ?? (x.hidden ? 0 : undefined);
+const steadyConsumers = (x) => STEADY_CONSUMERS[x.name] ?? (x.hidden ? 0 : undefined);
 const STEADY_TRANSCODES = 1; // cam1-low
 
 const INIT = 'multistream/init', OFFER = 'multistream/offer', SWITCH = 'multistream/switch',
@@ -787,7 +787,7 @@ describe('storm: dozens of abusive clients beside one steady viewer', { skip, ti
     assert.equal(baseline.status.sessions, 1, JSON.stringify(baseline.status));
     assert.equal(baseline.status.slots_bound, STEADY_SLOTS.length);
     for (const s of baseline.status.sources) {
-      assert.equal(s.consumers, steady(s), `baseline consumers of ${s.name}: ${JSON.stringify(baseline.status.sources)}`);
+      assert.equal(s.consumers, steadyConsumers(s), `baseline consumers of ${s.name}: ${JSON.stringify(baseline.status.sources)}`);
     }
     assert.equal(baseline.ffmpeg, STEADY_TRANSCODES, 'baseline: the steady viewer\'s transcode runs');
 
@@ -911,7 +911,7 @@ describe('storm: dozens of abusive clients beside one steady viewer', { skip, ti
     };
     const clean = (s) => s.sessions.length === 1 && s.sessions[0] === steady.sessionId && s.handles.length === 1 &&
       s.st.handles === 1 && s.st.sessions === 1 && s.st.slots_bound === STEADY_SLOTS.length &&
-      s.st.sources.every((x) => x.consumers === steady(x)) &&
+      s.st.sources.every((x) => x.consumers === steadyConsumers(x)) &&
       s.kids.length === STEADY_TRANSCODES && s.fds <= baseline.fds + FD_MARGIN;
     do {
       last = await snapshot();
@@ -929,7 +929,7 @@ describe('storm: dozens of abusive clients beside one steady viewer', { skip, ti
     if (last.st.handles !== 1) problems.push(`plugin handles: ${last.st.handles}`);
     if (last.st.sessions !== 1) problems.push(`plugin sessions: ${last.st.sessions}`);
     if (last.st.slots_bound !== STEADY_SLOTS.length) problems.push(`slots_bound: ${last.st.slots_bound} (expected ${STEADY_SLOTS.length})`);
-    for (const x of last.st.sources) if (x.consumers !== steady(x)) problems.push(`${x.name}: ${x.consumers} consumers (expected ${steady(x)})`);
+    for (const x of last.st.sources) if (x.consumers !== steadyConsumers(x)) problems.push(`${x.name}: ${x.consumers} consumers (expected ${steadyConsumers(x)})`);
     if (last.kids.length !== STEADY_TRANSCODES) problems.push(`ffmpeg children of Janus: ${last.kids.length} (expected ${STEADY_TRANSCODES})`);
     if (last.fds > baseline.fds + FD_MARGIN) problems.push(`Janus fds: ${last.fds}, baseline ${baseline.fds} (+${FD_MARGIN} allowed)`);
     assert.deepEqual(problems, []);
