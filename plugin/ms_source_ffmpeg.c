@@ -253,16 +253,40 @@ static const ms_consumer_ops parent_ops = {
 
 /* Replay the parent's GOP cache, then let live packets through; parent's
  * mutex held, so nothing is lost or reordered in between. */
+/* The cached frames are stamped one tick apart, ending on the timestamp of
+ * the newest: the transcoder decodes them all (the newest picture needs
+ * them) but they last no time, so what it sends starts with the camera's
+ * current picture instead of replaying the GOP at its own pace (a browser
+ * would play that burst up to a GOP late, or drop it), as a slot's replay
+ * does (ms_rewrite.h). */
 static void prime_locked(ms_source *parent, ms_gop *gop, void *data)
 {
 	ff_source *f = data;
 	if(ms_gop_ready(gop, g_get_monotonic_time(), ms_config.gop_cache_age)) {
-		guint n = ms_gop_count(gop);
+		guint n = ms_gop_count(gop), frames = 0;
+		guint32 prev = 0, last = 0;
 		for(guint i = 0; i < n; i++) {
 			gsize len = 0;
 			const guint8 *pkt = ms_gop_packet(gop, i, &len);
-			if(pkt != NULL)
-				forward(f, pkt, len);
+			if(pkt != NULL && (frames == 0 || ms_rtp_ts(pkt) != prev)) {
+				frames++;
+				prev = last = ms_rtp_ts(pkt);
+			}
+		}
+		guint k = 0;
+		prev = 0;
+		for(guint i = 0; i < n; i++) {
+			gsize len = 0;
+			const guint8 *pkt = ms_gop_packet(gop, i, &len);
+			guint8 buf[MS_RTP_MAX_PACKET];
+			if(pkt == NULL || len < MS_RTP_HEADER_LEN || len > sizeof(buf))
+				continue;
+			if(k == 0 || ms_rtp_ts(pkt) != prev)
+				k++;
+			prev = ms_rtp_ts(pkt);
+			memcpy(buf, pkt, len);
+			ms_rtp_set_ts(buf, last - (frames - k));
+			forward(f, buf, len);
 		}
 	}
 	g_atomic_int_set(&f->primed, 1);
