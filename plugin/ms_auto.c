@@ -160,11 +160,12 @@ static ms_auto_slot *up_next(ms_auto_slot *slots, guint n, guint64 sum, guint64 
 	return v;
 }
 
-/* After a step: the next step up waits a hold from now. */
-static void hold_from(ms_auto *a, ms_auto_slot *slots, guint n, guint64 sum, guint64 avail, gint64 now)
+/* After a step: the next step up waits from now (wait). */
+static void hold_from(ms_auto *a, ms_auto_slot *slots, guint n, guint64 sum, guint64 avail, gint64 now, gint64 wait)
 {
 	a->up_fits = sum <= avail && up_next(slots, n, sum, avail) != NULL;
 	a->up_since = now;
+	a->wait = wait;
 }
 
 guint ms_auto_choose(ms_auto *a, ms_auto_slot *slots, guint n, guint64 available_bps, gint64 now)
@@ -205,7 +206,7 @@ guint ms_auto_choose(ms_auto *a, ms_auto_slot *slots, guint n, guint64 available
 				a->hold = MS_AUTO_HOLD_US;
 			a->last_up = 0;
 			a->downs++;
-			hold_from(a, slots, n, sum, available_bps, now);
+			hold_from(a, slots, n, sum, available_bps, now, a->hold);
 		}
 	} else {
 		/* Up only after the room has been there for the hold time */
@@ -215,11 +216,14 @@ guint ms_auto_choose(ms_auto *a, ms_auto_slot *slots, guint n, guint64 available
 		} else if(!a->up_fits) {
 			a->up_fits = TRUE;
 			a->up_since = now;
-		} else if(now - a->up_since >= a->hold) {
-			sum = step(v, TRUE, sum);
+		} else if(now - a->up_since >= (a->wait > 0 ? a->wait : a->hold)) {
+			/* Every step that still fits, the largest rendered first */
+			do {
+				sum = step(v, TRUE, sum);
+				a->ups++;
+			} while((v = up_next(slots, n, sum, available_bps)) != NULL);
 			a->last_up = now;
-			a->ups++;
-			hold_from(a, slots, n, sum, available_bps, now);
+			hold_from(a, slots, n, sum, available_bps, now, MS_AUTO_UP_AGAIN_US);
 		}
 	}
 	guint changed = 0;

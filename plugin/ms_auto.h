@@ -17,10 +17,11 @@
  *      time, the smallest rendered first (equal ones: the least stepped
  *      first), at once. A step back up needs the available bps to exceed
  *      the sum with the stepped-up candidate by MS_AUTO_UP_MARGIN_PERCENT,
- *      continuously for the hold time; then one slot steps up, the largest
- *      rendered whose step fits (equal ones: the most stepped first), and
- *      the hold starts again. A step down restarts it too: at most one
- *      step up per hold time, none within a hold time of a step down. The
+ *      continuously for the wait; then every slot whose step still fits
+ *      steps up, the largest rendered first (equal ones: the most stepped
+ *      first), and the next step up waits MS_AUTO_UP_AGAIN_US (a recovery
+ *      climbs quickly); a step down makes it wait the hold: none within a
+ *      hold time of a step down. The
  *      hold is MS_AUTO_HOLD_US; a step down within MS_AUTO_UP_FAIL_US of a
  *      step up (the step up did not fit after all) doubles it, up to
  *      MS_AUTO_HOLD_MAX_US; a step down later than that resets it.
@@ -45,6 +46,7 @@
 #define MS_AUTO_MAX_CANDIDATES 16
 #define MS_AUTO_UP_MARGIN_PERCENT 20
 #define MS_AUTO_HOLD_US (3 * G_USEC_PER_SEC)
+#define MS_AUTO_UP_AGAIN_US G_USEC_PER_SEC
 #define MS_AUTO_HOLD_MAX_US (60 * G_USEC_PER_SEC)
 #define MS_AUTO_UP_FAIL_US (5 * G_USEC_PER_SEC)
 #define MS_AUTO_NATIVE_KBPS 4500
@@ -75,6 +77,8 @@ typedef struct ms_auto {
 	gint64 up_since;	/* ... since */
 	gint64 last_up;		/* the last step up, while it may still fail (0: none) */
 	gint64 hold;		/* the hold now (0: MS_AUTO_HOLD_US) */
+	gint64 wait;		/* what the next step up waits: the hold after a
+				 * step down, MS_AUTO_UP_AGAIN_US after a step up */
 	guint64 ups, downs;	/* bandwidth steps, for stats */
 } ms_auto;
 

@@ -210,9 +210,11 @@ static void test_equal_slots_in_turn(void)
 	g_assert_cmpstr(shown(&s[1]), ==, "cam-180p");
 	g_assert_cmpstr(shown(&s[2]), ==, "cam-180p");
 	g_assert_cmpstr(shown(&s[3]), ==, "cam-360p");
-	g_assert_cmpuint(hold_at(&a, s, 4, 4100 * K, T0 + 3 * S, T0 + 7 * S), ==, 1);
-	g_assert_cmpstr(shown(&s[0]), ==, "cam-360p");
-	g_assert_cmpstr(shown(&s[3]), ==, "cam-360p");
+	/* room for three steps after the hold: all three at once (a recovery
+	 * climbs quickly), the fourth does not fit */
+	g_assert_cmpuint(hold_at(&a, s, 4, 4100 * K, T0 + 3 * S, T0 + 7 * S), ==, 3);
+	for(int i = 0; i < 4; i++)
+		g_assert_cmpstr(shown(&s[i]), ==, "cam-360p");
 }
 
 static void test_step_up_hold(void)
@@ -228,18 +230,24 @@ static void test_step_up_hold(void)
 	gint64 down = T0 + S;
 	/* room from down + 1 s: the largest steps up a hold later, not before */
 	g_assert_cmpuint(hold_at(&a, s, 2, 10000 * K, down + S, down + S + MS_AUTO_HOLD_US), ==, 0);
-	g_assert_cmpuint(ms_auto_choose(&a, s, 2, 10000 * K, down + S + MS_AUTO_HOLD_US), ==, 1);
+	/* then every step that fits at once: both back at their size choices */
+	g_assert_cmpuint(ms_auto_choose(&a, s, 2, 10000 * K, down + S + MS_AUTO_HOLD_US), ==, 2);
 	g_assert_cmpstr(shown(&s[1]), ==, "cam-720p");
-	g_assert_cmpstr(shown(&s[0]), ==, "cam-180p");
-	/* one at a time: the next a hold after that */
-	gint64 up = down + S + MS_AUTO_HOLD_US;
-	g_assert_cmpuint(hold_at(&a, s, 2, 10000 * K, up + 250 * MS, up + MS_AUTO_HOLD_US), ==, 0);
-	g_assert_cmpuint(ms_auto_choose(&a, s, 2, 10000 * K, up + MS_AUTO_HOLD_US), ==, 1);
 	g_assert_cmpstr(shown(&s[0]), ==, "cam-360p");
-	/* back at their size choices: nothing more */
-	g_assert_cmpuint(hold_at(&a, s, 2, 10000 * K, up + MS_AUTO_HOLD_US, up + 60 * S), ==, 0);
+	g_assert_cmpuint(hold_at(&a, s, 2, 10000 * K, down + S + MS_AUTO_HOLD_US, down + 60 * S), ==, 0);
 	g_assert_cmpuint(a.ups, ==, 2);
 	g_assert_cmpuint(a.downs, ==, 1);
+	/* room for one step at a time: the next step up a second after the last */
+	ms_auto_choose(&a, s, 2, 1500 * K, down + 61 * S);
+	g_assert_cmpstr(shown(&s[1]), ==, "cam-360p");
+	gint64 d2 = down + 61 * S;
+	/* 180p + 720p = 2800 (* 1.2 = 3360) fits, 360p + 720p = 3300 (3960) not yet */
+	g_assert_cmpuint(hold_at(&a, s, 2, 3500 * K, d2 + 250 * MS, d2 + 250 * MS + a.hold + S), ==, 1);
+	g_assert_cmpstr(shown(&s[1]), ==, "cam-720p");
+	gint64 up = d2 + 250 * MS + a.hold + S;
+	g_assert_cmpuint(hold_at(&a, s, 2, 4000 * K, up, up + MS_AUTO_UP_AGAIN_US - 250 * MS), ==, 0);
+	g_assert_cmpuint(hold_at(&a, s, 2, 4000 * K, up + MS_AUTO_UP_AGAIN_US, up + MS_AUTO_UP_AGAIN_US + 500 * MS), ==, 1);
+	g_assert_cmpstr(shown(&s[0]), ==, "cam-360p");
 }
 
 /* An estimate that oscillates around a threshold moves nothing back and
