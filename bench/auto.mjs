@@ -10,8 +10,9 @@
 //    to settle (every tile playing, no quality change for 3 s), then freezes
 //    and frames over the window; the cap lifted: time until every tile is
 //    back at its uncapped quality.
-// 3. Resize to the new variant: the browser window grown and shrunk; time
-//    from the resize to the tile's first frame at the new height, p50.
+// 3. Resize to the new variant (uncapped, before 2): the browser window
+//    halved and doubled; time from the resize to the tile's first frame at
+//    the new height, p50.
 import path from 'node:path';
 import os from 'node:os';
 import { freeTcpPort, REPO, sleep } from '../tests/lib/janus.mjs';
@@ -87,6 +88,22 @@ async function autoPhase(R) {
     const qualities = () => page.evaluate(() => [...Array(9).keys()].map((k) => window.msWall.tileQuality(k)));
     await waitFor(async () => (await tiles(page, manifest)).every((x) => x.status === 'active' && x.frames > 5), { timeoutMs: 30000, what: 'auto wall playing' });
     await sleep(4000);
+    // Resize (uncapped): the window halved and back; tile 0 changes variant
+    R.resize = [];
+    for (let i = 0; i < N_RESIZE; i++) {
+      const small = i % 2 === 0;
+      const h0 = (await tiles(page, manifest))[0].frameH;
+      const t0 = Date.now();
+      await page.setViewportSize(small ? { width: 960, height: 600 } : { width: 1920, height: 1200 });
+      const r = await waitFor(async () => {
+        const x = (await tiles(page, manifest))[0];
+        return x.frameH !== h0 ? x : null;
+      }, { timeoutMs: 8000, intervalMs: 10 }).catch(() => null);
+      R.resize.push(r ? Date.now() - t0 : null);
+      await sleep(2500);
+    }
+    say(`  resize -> new variant on screen (ms): ${R.resize.join(', ')}`);
+    await sleep(2000);
     const full = await qualities();
     say(`auto wall uncapped: ${full.join(', ')}`);
     R.autoFull = full;
@@ -110,21 +127,6 @@ async function autoPhase(R) {
     await waitFor(async () => (await qualities()).join() === full.join(), { timeoutMs: 60000, intervalMs: 200, what: 'back to full quality' })
       .then(() => { R.upgradeMs = Date.now() - u0; }, () => { R.upgradeMs = null; });
     say(`  cap lifted: back to full quality in ${R.upgradeMs} ms`);
-    // Resize: the window halved and back; tile 0 changes variant
-    R.resize = [];
-    for (let i = 0; i < N_RESIZE; i++) {
-      const small = i % 2 === 0;
-      const h0 = (await tiles(page, manifest))[0].frameH;
-      const t0 = Date.now();
-      await page.setViewportSize(small ? { width: 960, height: 600 } : { width: 1920, height: 1200 });
-      const r = await waitFor(async () => {
-        const x = (await tiles(page, manifest))[0];
-        return x.frameH !== h0 ? x : null;
-      }, { timeoutMs: 8000, intervalMs: 10 }).catch(() => null);
-      R.resize.push(r ? Date.now() - t0 : null);
-      await sleep(2500);
-    }
-    say(`  resize -> new variant on screen (ms): ${R.resize.join(', ')}`);
     await ctx.close();
   });
 }
