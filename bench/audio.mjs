@@ -89,8 +89,13 @@ async function rtpPhase(R) {
     await conn.client.request('multistream/audio', { slot: 0 });
     for (let i = 0; i < N_SYNC; i++) {
       const cam = CAMS[i % CAMS.length];
-      if (i % 2 === 0) await conn.client.request('multistream/switch', { slot: 0, stream: cam.name });
-      else await conn.client.request('multistream/audio', { slot: CAMS.indexOf(cam) });
+      if (i % 2 === 0) {
+        // The heard slot switches camera: the audio follows it
+        await conn.client.request('multistream/audio', { slot: 0 });
+        await conn.client.request('multistream/switch', { slot: 0, stream: cam.name });
+      } else {
+        await conn.client.request('multistream/audio', { slot: CAMS.indexOf(cam) });
+      }
       const slot = i % 2 === 0 ? 0 : CAMS.indexOf(cam);
       const since = Date.now() + 1000;
       await sleep(i === 0 ? 6500 : 4500);
@@ -99,7 +104,6 @@ async function rtpPhase(R) {
       const off = avOffset(a, v);
       R.sync.push({ cam: cam.name, codec: cam.codec, after: i % 2 === 0 ? 'switch' : 'focus', offset: off, audio: a.length, video: v.length });
       say(`  ${cam.name} (${cam.codec}) after a ${R.sync[i].after}: ${f1(off)} ms (${a.length} audio, ${v.length} video packets)`);
-      if (i % 2 === 0) await conn.client.request('multistream/audio', { slot: 0 });
     }
     await conn.peer.close();
     conn.client.drop();

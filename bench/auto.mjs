@@ -87,7 +87,11 @@ async function autoPhase(R) {
     const { page } = await openWall(ctx, url('&quality=auto'));
     const qualities = () => page.evaluate(() => [...Array(9).keys()].map((k) => window.msWall.tileQuality(k)));
     await waitFor(async () => (await tiles(page, manifest)).every((x) => x.status === 'active' && x.frames > 5), { timeoutMs: 30000, what: 'auto wall playing' });
-    await sleep(4000);
+    // Every tile at its size choice (720p), the estimate not limiting
+    const allAt = async (q, ms) => waitFor(async () => (await qualities()).every((x) => x === q), { timeoutMs: ms, intervalMs: 200 }).then(() => true, () => false);
+    const w0 = Date.now();
+    R.fullAtStart = await allAt('720p', 30000);
+    say(`auto wall at 720p everywhere: ${R.fullAtStart} after ${Date.now() - w0} ms`);
     // Resize (uncapped): the window halved and back; tile 0 changes variant
     R.resize = [];
     for (let i = 0; i < N_RESIZE; i++) {
@@ -100,10 +104,11 @@ async function autoPhase(R) {
         return x.frameH !== h0 ? x : null;
       }, { timeoutMs: 8000, intervalMs: 10 }).catch(() => null);
       R.resize.push(r ? Date.now() - t0 : null);
-      await sleep(2500);
+      await sleep(2000);
+      if (!small) await allAt('720p', 15000);
     }
     say(`  resize -> new variant on screen (ms): ${R.resize.join(', ')}`);
-    await sleep(2000);
+    await allAt('720p', 20000);
     const full = await qualities();
     say(`auto wall uncapped: ${full.join(', ')}`);
     R.autoFull = full;
