@@ -14,6 +14,17 @@
  * shown yet when the live keyframe lands (measured by bench/). */
 #define MS_KEYFRAME_DUE_US (120 * 1000)
 
+void ms_relay_report_status(ms_slot *slot, json_t *request_id, const char *transaction)
+{
+	if(g_atomic_int_get(&slot->session->destroyed))
+		return;
+	const ms_source *shown = slot->sw.bound;
+	ms_io->event(slot->session->handle, transaction, ms_msg_status_auto(request_id, slot->index, slot->stream,
+		slot->quality[0] ? slot->quality : NULL, slot->status, slot->error,
+		shown != NULL ? ms_source_codec_name(shown) : NULL,
+		ms_slot_auto(slot) && slot->actual[0] ? slot->actual : NULL), NULL);
+}
+
 void ms_relay_set_status(ms_slot *slot, ms_slot_event ev, json_t *request_id,
 		const char *transaction, const char *error)
 {
@@ -30,12 +41,8 @@ void ms_relay_set_status(ms_slot *slot, ms_slot_event ev, json_t *request_id,
 	/* Nobody to tell: the core is detaching this handle */
 	if(g_atomic_int_get(&slot->session->destroyed))
 		return;
+	ms_relay_report_status(slot, request_id, transaction);
 	janus_plugin_session *h = slot->session->handle;
-	const ms_source *shown = slot->sw.bound;
-	ms_io->event(h, transaction, ms_msg_status_auto(request_id, slot->index, slot->stream,
-		slot->quality[0] ? slot->quality : NULL, slot->status, slot->error,
-		shown != NULL ? ms_source_codec_name(shown) : NULL,
-		ms_slot_auto(slot) && slot->actual[0] ? slot->actual : NULL), NULL);
 	if(changed) {
 		json_t *info = json_object();
 		json_object_set_new(info, "event", json_string("status"));

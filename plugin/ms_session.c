@@ -377,21 +377,28 @@ static void auto_show(ms_slot *slot, ms_source *pick, json_t *request_id, const 
 	ms_source *shown = sendable(slot, pick);
 	if(shown == NULL)
 		shown = pick == stream ? NULL : sendable(slot, stream);
-	if(shown == NULL)
-		return;		/* neither can be sent here (h265_transcode off): as it is */
+	if(shown == NULL) {
+		/* Neither can be sent here (h265_transcode off): as it is */
+		if(request_id != NULL) {
+			g_mutex_lock(&slot->mutex);
+			ms_relay_report_status(slot, request_id, transaction);
+			g_mutex_unlock(&slot->mutex);
+		}
+		return;
+	}
 	g_mutex_lock(&slot->mutex);
 	const void *cur = slot->sw.next != NULL ? slot->sw.next : slot->sw.bound;
 	gboolean same = cur == shown && slot->status != MS_SLOT_INACTIVE && slot->status != MS_SLOT_PAUSED;
 	gboolean empty = slot->sw.bound == NULL;
 	g_mutex_unlock(&slot->mutex);
-	ms_source *warm = NULL;
+	ms_source *member = NULL, *warm = NULL;
 	if(!same && empty && ms_source_get_state(pick) != MS_SRC_ACTIVE)
-		warm = auto_warm(stream, pick);
-	if(warm != NULL && (warm = sendable(slot, warm)) != NULL && warm != shown) {
+		member = auto_warm(stream, pick);
+	if(member != NULL && (warm = sendable(slot, member)) != NULL && warm != shown) {
 		/* Nothing on screen and the pick is cold: its camera at once from a
 		 * flowing member of the family, the pick when its keyframe comes */
 		g_mutex_lock(&slot->mutex);
-		g_strlcpy(slot->actual, quality_of(auto_warm(stream, pick)), sizeof(slot->actual));
+		g_strlcpy(slot->actual, quality_of(member), sizeof(slot->actual));
 		g_mutex_unlock(&slot->mutex);
 		bind_next(slot, warm, NULL, NULL, NULL, NULL);
 	}
@@ -400,10 +407,10 @@ static void auto_show(ms_slot *slot, ms_source *pick, json_t *request_id, const 
 		g_strlcpy(slot->actual, quality_of(pick), sizeof(slot->actual));
 		g_mutex_unlock(&slot->mutex);
 		bind_next(slot, shown, NULL, NULL, request_id, transaction);
-	}
-	else if(request_id != NULL) {
+	} else if(request_id != NULL) {
+		/* Already showing its pick: the reply tells it as it is */
 		g_mutex_lock(&slot->mutex);
-		ms_relay_set_status(slot, MS_SLOT_EV_BIND, request_id, transaction, NULL);
+		ms_relay_report_status(slot, request_id, transaction);
 		g_mutex_unlock(&slot->mutex);
 	}
 }
@@ -595,16 +602,6 @@ static ms_error switch_to(ms_slot *slot, ms_request *req, const char *token, con
 	ms_source *src = find_stream(slot->session, req->resolved, token, &err);
 	if(src == NULL)
 		return err;
-	if(strcmp(req->quality, MS_QUALITY_AUTO) == 0) {
-		/* The plugin picks the variant, now and as conditions change */
-		g_mutex_lock(&slot->mutex);
-		g_strlcpy(slot->token, token, sizeof(slot->token));
-		set_names(slot, req->resolved, req->quality);
-		g_mutex_unlock(&slot->mutex);
-		auto_choose(slot->session, slot->index, req->request_id, transaction);
-		follow_audio(slot);
-		return MS_OK;
-	}
 	ms_source *shown = sendable(slot, src);
 	if(shown == NULL) {
 		g_snprintf(req->detail, sizeof(req->detail), "%s sends %s, which slot %d did not negotiate "
@@ -613,8 +610,14 @@ static ms_error switch_to(ms_slot *slot, ms_request *req, const char *token, con
 	}
 	g_mutex_lock(&slot->mutex);
 	g_strlcpy(slot->token, token, sizeof(slot->token));
+	gboolean is_auto = strcmp(req->quality, MS_QUALITY_AUTO) == 0;
+	if(is_auto)
+		set_names(slot, req->resolved, req->quality);
 	g_mutex_unlock(&slot->mutex);
-	bind_next(slot, shown, req->resolved, req->quality, req->request_id, transaction);
+	if(is_auto)
+		auto_choose(slot->session, slot->index, req->request_id, transaction);	/* the plugin picks, now and later */
+	else
+		bind_next(slot, shown, req->resolved, req->quality, req->request_id, transaction);
 	follow_audio(slot);
 	return MS_OK;
 }

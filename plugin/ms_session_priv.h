@@ -118,6 +118,9 @@ extern const ms_consumer_ops ms_relay_ops;
  * or when request_id is given (a reply). Slot mutex held. */
 void ms_relay_set_status(ms_slot *slot, ms_slot_event ev, json_t *request_id,
 	const char *transaction, const char *error);
+/* Tell the slot's status as it is (a reply when request_id is given). Slot
+ * mutex held. */
+void ms_relay_report_status(ms_slot *slot, json_t *request_id, const char *transaction);
 /* Try to start/flip the slot right now from the GOP cache of src (no live
  * packet needed). Takes src's mutex then the slot's. */
 void ms_relay_try_now(ms_slot *slot, ms_source *src);

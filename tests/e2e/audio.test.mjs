@@ -8,47 +8,28 @@
 // "unavailable".
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { pluginSkipReason, freeTcpPort, REPO } from '../lib/janus.mjs';
-import { startDemoEnv, demoTone } from '../lib/demo-env.mjs';
-import { spawnTracked, stopTracked, stopAll } from '../lib/procs.mjs';
-import { launchChromium, openWall, waitAllPlaying, waitFor, sleep, tiles } from './wallpage.mjs';
+import { pluginSkipReason } from '../lib/janus.mjs';
+import { demoTone } from '../lib/demo-env.mjs';
+import { stopAll } from '../lib/procs.mjs';
+import { startWall, waitAllPlaying, waitFor, sleep, tiles } from './wallpage.mjs';
 
 const skip = pluginSkipReason() || false;
 const HEARD_WITHIN_MS = 300;
 
 describe('audio that follows focus in the demo wall', { skip, timeout: 180000 }, () => {
-	let env, server, browser, page, manifest;
+	let wall, page, manifest;
 	const near = (hz, want) => Math.abs(hz - want) <= Math.max(15, want * 0.04);
 	/** The camera number tile k shows. */
 	const cameraOf = async (k) => Number((await tiles(page, manifest))[k].camera.replace(/\D+/g, ''));
 
 	before(async () => {
-		const bundle = path.join(REPO, 'js-client', 'dist', 'browser', 'multistream-client.js');
-		if (!fs.existsSync(bundle)) {
-			const r = spawnSync('npm', ['run', 'build'], { cwd: path.join(REPO, 'js-client'), timeout: 120000, encoding: 'utf8' });
-			assert.equal(r.status, 0, `npm run build in js-client failed:\n${r.stdout}\n${r.stderr}`);
-		}
-		env = await startDemoEnv({ name: 'e2e-audio', sourceLinger: 1, sessionTimeout: 60 });
-		manifest = env.manifest;
-		const port = await freeTcpPort();
-		server = spawnTracked('serve.mjs', 'node', [path.join(REPO, 'html', 'serve.mjs'), '--port', String(port), '--host', '127.0.0.1'],
-			{ logFile: path.join(env.janus.outDir, 'serve.log') });
-		await waitFor(async () => fetch(`http://127.0.0.1:${port}/`).then((r) => r.ok, () => false), { timeoutMs: 5000, what: 'serve.mjs' });
-		browser = await launchChromium();
-		const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-		const log = path.join(env.janus.outDir, 'browser.log');
-		({ page } = await openWall(context, `http://127.0.0.1:${port}/?janus=${encodeURIComponent(env.janus.wsUrl)}&layout=3x3`,
-			{ log: (l) => fs.appendFileSync(log, `${l}\n`) }));
+		wall = await startWall({ envOpts: { name: 'e2e-audio', sourceLinger: 1, sessionTimeout: 60 } });
+		({ page, manifest } = wall);
 		await waitAllPlaying(page, manifest, { count: 9, timeoutMs: 30000 });
 		await page.evaluate(() => window.msWall.audioFrequency()); // starts the analyser
 	});
 	after(async () => {
-		if (browser) await browser.close().catch(() => undefined);
-		if (server) await stopTracked(server, 3000);
-		if (env) await env.stop();
+		await wall?.stop();
 		await stopAll();
 	});
 

@@ -6,8 +6,13 @@
 // centre (the camera's colour) and the bottom-right quarter (black on the
 // high-quality rtp cameras: the "HD marker"). Frame counts and sizes come
 // from the same callback.
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
-import { classify, paletteOf } from '../lib/demo-env.mjs';
+import { classify, paletteOf, startDemoEnv } from '../lib/demo-env.mjs';
+import { REPO, freeTcpPort } from '../lib/janus.mjs';
+import { spawnTracked, stopTracked } from '../lib/procs.mjs';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -156,4 +161,41 @@ export async function waitAllPlaying(page, manifest, { count = 9, timeoutMs = 20
 		describe: async () => describeTiles(await tiles(page, manifest)),
 	});
 	return Date.now() - t0;
+}
+
+/**
+ * The demo wall for a test file: the js-client browser bundle (built when
+ * missing), the demo back end (startDemoEnv(envOpts)), html/ served on a
+ * free port, headless Chromium on `?janus=…&layout=3x3` plus query (the
+ * browser console in the Janus output folder). Returns { env, manifest,
+ * page, stop() }.
+ */
+export async function startWall({ envOpts, query = '', viewport = { width: 1280, height: 860 } }) {
+	const bundle = path.join(REPO, 'js-client', 'dist', 'browser', 'multistream-client.js');
+	if (!fs.existsSync(bundle)) {
+		const r = spawnSync('npm', ['run', 'build'], { cwd: path.join(REPO, 'js-client'), timeout: 120000, encoding: 'utf8' });
+		if (r.status !== 0) throw new Error(`npm run build in js-client failed:\n${r.stdout}\n${r.stderr}`);
+	}
+	const env = await startDemoEnv(envOpts);
+	let server = null, browser = null;
+	const stop = async () => {
+		if (browser) await browser.close().catch(() => undefined);
+		if (server) await stopTracked(server, 3000);
+		await env.stop();
+	};
+	try {
+		const port = await freeTcpPort();
+		server = spawnTracked('serve.mjs', 'node', [path.join(REPO, 'html', 'serve.mjs'), '--port', String(port), '--host', '127.0.0.1'],
+			{ logFile: path.join(env.janus.outDir, 'serve.log') });
+		await waitFor(async () => fetch(`http://127.0.0.1:${port}/`).then((r) => r.ok, () => false), { timeoutMs: 5000, what: 'serve.mjs' });
+		browser = await launchChromium();
+		const context = await browser.newContext({ viewport });
+		const log = path.join(env.janus.outDir, 'browser.log');
+		const { page } = await openWall(context, `http://127.0.0.1:${port}/?janus=${encodeURIComponent(env.janus.wsUrl)}&layout=3x3${query}`,
+			{ log: (l) => fs.appendFileSync(log, `${l}\n`) });
+		return { env, manifest: env.manifest, page, stop };
+	} catch (e) {
+		await stop();
+		throw e;
+	}
 }
