@@ -17,17 +17,15 @@
 // Output: bench/output/<stamp>-h265/results.json, the table on stdout, and
 // the table in bench/README.md and README.md between <!-- bench-h265:begin -->
 // and <!-- bench-h265:end --> (unless BENCH_NO_README=1 or BENCH_QUICK=1).
-import path from 'node:path';
 import os from 'node:os';
-import { startJanus, REPO, freeTcpPort, sleep } from '../tests/lib/janus.mjs';
+import { startJanus, sleep } from '../tests/lib/janus.mjs';
 import { startCamera, stopCameras } from '../tests/lib/cameras.mjs';
 import { connectMultistream, h264Codec, h265Codec, AdminClient } from '../tests/lib/client.mjs';
-import { spawnTracked, stopTracked, ffmpegChildren } from '../tests/lib/procs.mjs';
+import { ffmpegChildren } from '../tests/lib/procs.mjs';
 import { packetResolution as res264, isKeyframeMaterial, seqDiff } from '../tests/lib/h264.mjs';
 import * as H265 from '../tests/lib/h265.mjs';
 import { slotPayloadTypes } from '../tests/lib/sdp.mjs';
-import { startDemoEnv } from '../tests/lib/demo-env.mjs';
-import { launchChromium, openWall, waitAllPlaying, tiles, mismatch, waitFor } from '../tests/e2e/wallpage.mjs';
+import { startWall, waitAllPlaying, tiles, mismatch, waitFor } from '../tests/e2e/wallpage.mjs';
 import { cpuTicks, CLK_TCK } from './lib/proc.mjs';
 import { rowBench, pct, QUICK } from './lib/rows.mjs';
 
@@ -182,20 +180,9 @@ async function rtpPhase(R) {
 // ---------------------------------------------------------------------------
 // 2: Chromium, cold and warm transcode
 async function chromiumPhase(R) {
-  const env = await startDemoEnv({ name: 'bench-h265-wall', sourceLinger: 4, sessionTimeout: 60 });
-  let browser = null;
-  let server = null;
+  const { env, page, manifest, stop } = await startWall({ envOpts: { name: 'bench-h265-wall', sourceLinger: 4, sessionTimeout: 60 } });
   const admin = await new AdminClient(env.janus.adminUrl, env.janus.adminSecret).connect();
   try {
-    const port = await freeTcpPort();
-    server = spawnTracked('serve.mjs', 'node', [path.join(REPO, 'html', 'serve.mjs'), '--port', String(port), '--host', '127.0.0.1'],
-      { logFile: path.join(OUT, 'serve.log') });
-    await waitFor(async () => fetch(`http://127.0.0.1:${port}/`).then((r) => r.ok, () => false), { timeoutMs: 5000, what: 'serve.mjs' });
-    browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    const url = `http://127.0.0.1:${port}/?janus=${encodeURIComponent(env.janus.wsUrl)}&layout=3x3`;
-    const { page } = await openWall(context, url);
-    const manifest = env.manifest;
     await waitAllPlaying(page, manifest, { count: 9, timeoutMs: 30000 });
     // Request sent (page clock) -> presentation time of the first frame in
     // the new camera's colour (requestVideoFrameCallback), as bench.mjs does
@@ -231,9 +218,7 @@ async function chromiumPhase(R) {
     }
   } finally {
     admin.close();
-    if (browser) await browser.close().catch(() => {});
-    if (server) await stopTracked(server, 3000);
-    await env.stop();
+    await stop();
   }
 }
 
