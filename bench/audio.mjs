@@ -10,6 +10,10 @@
 // 3. CPU of one AAC -> Opus transcode: an RTSP camera (GStreamer, AAC) pulled
 //    by the plugin, its ingest ffmpeg's CPU with the audio against the same
 //    camera without audio.
+// 4. Click -> heard in Chromium: the demo wall (tests/e2e/wallpage.mjs) in
+//    headless Chromium; a click on a tile (its 720p and its sound) until the
+//    page's WebAudio analyser hears that camera's tone, on the page's clock.
+//    Includes the browser's audio jitter buffer and the analyser's window.
 // Output: bench/output/<stamp>-audio/results.json, the table on stdout, and
 // the table in bench/README.md and README.md between <!-- bench-audio:begin -->
 // and <!-- bench-audio:end --> (unless BENCH_NO_README=1 or BENCH_QUICK=1).
@@ -24,9 +28,12 @@ import { startRtspServer } from '../tests/lib/rtsp.mjs';
 import { CameraTap, lags, avOffset } from '../tests/lib/avsync.mjs';
 import { cpuTicks, CLK_TCK } from './lib/proc.mjs';
 import { rowBench, pct, QUICK } from './lib/rows.mjs';
+import { startWall, waitAllPlaying, tiles } from '../tests/e2e/wallpage.mjs';
+import { demoTone } from '../tests/lib/demo-env.mjs';
 
 const N_FOCUS = QUICK ? 8 : 60;
 const N_SYNC = QUICK ? 2 : 6;
+const N_CLICKS = QUICK ? 6 : 24;
 const { out: OUT, say, main } = rowBench('audio');
 const rand = (a, b) => a + Math.random() * (b - a);
 const f0 = (x) => (x === null || x === undefined ? 'n/a' : `${Math.round(x)}`);
@@ -147,12 +154,36 @@ async function cpuPhase(R) {
   }
 }
 
+async function chromiumPhase(R) {
+  const wall = await startWall({ envOpts: { name: 'bench-audio-wall', sourceLinger: 1, sessionTimeout: 60 } });
+  R.heard = [];
+  try {
+    const { page, manifest } = wall;
+    await waitAllPlaying(page, manifest, { count: 9, timeoutMs: 30000 });
+    await page.evaluate(() => window.msWall.audioFrequency()); // starts the analyser
+    const withSound = manifest.cameras.map((c, k) => (c.audio ? k : -1)).filter((k) => k >= 0);
+    for (let i = 0; i < N_CLICKS; i++) {
+      const k = withSound[(i * 4) % withSound.length];	// every click another tile
+      const cam = Number((await tiles(page, manifest))[k].camera.replace(/\D+/g, ''));
+      await page.click(`#tile-${k}`);
+      const r = await page.evaluate(([hz]) => window.msWall.waitForFrequency(hz, { toleranceHz: Math.max(15, hz * 0.04), timeoutMs: 3000 }), [demoTone(cam)]);
+      R.heard.push(r ? r.sinceRequestMs : null);
+      await sleep(700);
+    }
+    say(`click -> heard (ms): ${R.heard.join(', ')}`);
+  } finally {
+    await wall.stop();
+  }
+}
+
 function render(R, seconds) {
   const fl = (R.focus || []).map((x) => (x === null ? Infinity : x));
   const offs = (R.sync || []).map((s) => s.offset).filter((x) => x !== null);
   const abs = offs.map(Math.abs);
   const rows = [
     ['audio focus change -> first packet of the new camera at the viewer: p50 / p95 / max (ms)', `**${f0(pct(fl, 0.5))}** / ${f0(pct(fl, 0.95))} / ${f0(pct(fl, 1))} (n=${fl.length})`],
+    ['click on a tile -> its camera\'s tone in the page\'s WebAudio analyser (demo wall, headless Chromium; goal 300 ms): p50 / p95 (ms)',
+      R.heard ? `**${f0(pct(R.heard.map((x) => (x === null ? Infinity : x)), 0.5))}** / ${f0(pct(R.heard.map((x) => (x === null ? Infinity : x)), 0.95))} (n=${R.heard.length})` : 'n/a'],
     ['audio m-line: seq or timestamp breaks, SSRC changes across every focus change', `**${R.audioBreaks}** in ${R.audioPackets} packets`],
     ['A/V offset of the camera heard (sound after picture; after focus changes and switches): p50 / largest absolute offset (ms)',
       `${f1(pct(offs, 0.5))} / **${f1(pct(abs, 1))}** (n=${offs.length}: ${(R.sync || []).map((s) => f1(s.offset)).join(', ')})`],
@@ -161,8 +192,8 @@ function render(R, seconds) {
   ];
   const head = `Measured ${R.started.slice(0, 16).replace('T', ' ')} UTC on ${os.cpus().length} x ${(os.cpus()[0] || {}).model}, plugin at git ${R.plugin}; `
     + 'four ffmpeg cameras with sound (a tone each; Opus 20 ms, PCMA 20 ms) through a UDP tap that keeps their sender reports, a werift viewer with an audio m-line; '
-    + `GStreamer RTSP cameras (AAC) for the transcode; run took ${seconds} s.`;
+    + `GStreamer RTSP cameras (AAC) for the transcode; the 3x3 demo wall in headless Chromium for the clicks; run took ${seconds} s.`;
   return `${head}\n\n${['| audio measure | janus-multistream |', '|---|---|', ...rows.map(([a, b]) => `| ${a} | ${b} |`)].join('\n')}\n`;
 }
 
-main([rtpPhase, cpuPhase], render);
+main([rtpPhase, cpuPhase, chromiumPhase], render);

@@ -154,8 +154,13 @@ function startRtpCamera(cam, { fps = 15, gop = 30, logDir, host = '127.0.0.1', w
 	const [nat, grid, hd] = cam.streams;
 	const rtp = (s) => `[f=rtp:payload_type=96:ssrc=${0x2000 + s.port}]rtp://${host}:${s.port}?pkt_size=1200`;
 	const a = cam.audio;
+	/* With sound, only the audio input is read at its rate (-re) and the
+	 * video follows it: -re on both makes ffmpeg hand out the audio in
+	 * bunches a video frame apart (packets up to ~50 ms late on loopback,
+	 * which the browser's jitter buffer then holds back), -re on the audio
+	 * alone keeps its packets within ~10 ms and the video within ~25 ms. */
 	const small = [
-		'-hide_banner', '-nostdin', '-loglevel', 'warning', '-re',
+		'-hide_banner', '-nostdin', '-loglevel', 'warning', ...(a ? [] : ['-re']),
 		'-f', 'lavfi', '-i', `color=c=${cam.colour}:s=${nat.width}x${nat.height}:r=${fps}`,
 		...(a ? ['-re', '-f', 'lavfi', '-i', `sine=frequency=${a.freq}:sample_rate=${a.codec === 'pcma' ? 8000 : 48000}:samples_per_frame=${a.codec === 'pcma' ? 160 : 960}`] : []),
 		'-vf', drawText(cam.name, 24).join(',') || 'null', '-map', '0:v',
