@@ -70,11 +70,6 @@ static double loss_of(const ms_bwe_bucket *w)
 	return MIN(MAX(rr, nack), 1.0);
 }
 
-static gboolean remb_fresh(const ms_bwe *b, gint64 now)
-{
-	return b->remb > 0 && now - b->remb_at < MS_BWE_REMB_TTL_US;
-}
-
 /* Cut, grow or keep the estimate on the loss of the window. */
 static void judge(ms_bwe *b, gint64 now)
 {
@@ -89,7 +84,10 @@ static void judge(ms_bwe *b, gint64 now)
 	gint64 cut_over = b->last_cut > 0 ? b->last_cut + MS_BWE_DECREASE_INTERVAL_US : 0;
 	if(loss > MS_BWE_LOSS_HIGH) {
 		if(rate > 0 && now >= cut_over) {
-			guint64 target = MAX((guint64)(rate * (1.0 - loss / 2.0)), MS_BWE_MIN_BPS);
+			guint64 target = (guint64)(rate * (1.0 - loss / 2.0));
+			if(b->remb > 0 && now - b->remb_at < MS_BWE_REMB_TTL_US)
+				target = MIN(target, b->remb);
+			target = MAX(target, MS_BWE_MIN_BPS);
 			if(b->estimate == 0 || target < b->estimate)
 				b->estimate = target;
 			b->last_cut = now;
@@ -98,18 +96,26 @@ static void judge(ms_bwe *b, gint64 now)
 	} else if(loss < MS_BWE_LOSS_LOW && w.reports > 0 && b->estimate > 0 && now >= cut_over) {
 		/* Growth counts from the end of the last cut's interval */
 		gint64 dt = MIN(now - MAX(b->last_judged, cut_over), G_USEC_PER_SEC);
-		guint64 grown = b->estimate + b->estimate * MS_BWE_GROW_PERCENT * (guint64)MAX(dt, 0) /
-			(100 * G_USEC_PER_SEC);
+		/* Slowly while the last cut is recent: what failed is near */
+		gboolean clear = now - b->last_cut >= MS_BWE_CALM_US ||
+			(b->remb > b->estimate && now - b->remb_at < MS_BWE_REMB_TTL_US);
+		guint64 pct = clear ? MS_BWE_GROW_PERCENT : MS_BWE_GROW_NEAR_PERCENT;
+		guint64 grown = b->estimate + b->estimate * pct * (guint64)MAX(dt, 0) / (100 * G_USEC_PER_SEC);
 		guint64 cap = (guint64)(b->probed * MS_BWE_PROBE_HEADROOM);
 		b->estimate = grown > cap ? MAX(b->estimate, cap) : grown;
 	}
-	if(remb_fresh(b, now) && b->estimate > b->remb)
-		b->estimate = b->remb;
 	b->last_judged = now;
 }
 
 void ms_bwe_sent(ms_bwe *b, guint bytes, gint64 now)
 {
+	ms_bwe_sent_many(b, bytes, 1, now);
+}
+
+void ms_bwe_sent_many(ms_bwe *b, guint64 bytes, guint packets, gint64 now)
+{
+	if(packets == 0)
+		return;
 	now = advance(b, now);
 	/* A rate counts from the first packet after a pause of a window */
 	if(!b->sending || now - b->last_sent >= MS_BWE_WINDOW_US)
@@ -118,7 +124,53 @@ void ms_bwe_sent(ms_bwe *b, guint bytes, gint64 now)
 	b->last_sent = now;
 	ms_bwe_bucket *k = bucket(b, now);
 	k->bytes += bytes;
-	k->packets++;
+	k->packets += packets;
+}
+
+/* Inside a burst's grace: the evidence is not kept. */
+static gboolean forgive(ms_bwe *b, guint n, gint64 now)
+{
+	if(now >= b->burst_until)
+		return FALSE;
+	b->forgiven += n;
+	return TRUE;
+}
+
+void ms_bwe_burst(ms_bwe *b, gint64 now)
+{
+	now = advance(b, now);
+	/* Within a grace, or too soon after one: no new grace */
+	if(b->burst_until == 0 || now >= b->burst_until + MS_BWE_BURST_GRACE_US)
+		b->burst_until = now + MS_BWE_BURST_GRACE_US;
+	if(b->remb_until == 0 || now >= b->remb_until + MS_BWE_REMB_GRACE_US)
+		b->remb_until = now + MS_BWE_REMB_GRACE_US;
+}
+
+void ms_bwe_remb(ms_bwe *b, guint64 bps, gint64 now)
+{
+	if(bps == 0)
+		return;
+	now = advance(b, now);
+	if(now < b->remb_until) {
+		b->forgiven++;
+		return;
+	}
+	/* A REMB lower than the last one and than what goes out: the
+	 * receiver saw a queue build up just now. Cut to it, as loss does. */
+	ms_bwe_bucket w;
+	gint64 start;
+	window(b, now, &w, &start);
+	guint64 rate = b->sending && now - b->first_sent >= MS_BWE_MIN_SPAN_US ? rate_of(b, &w, start, now) : 0;
+	gint64 cut_over = b->last_cut > 0 ? b->last_cut + MS_BWE_DECREASE_INTERVAL_US : 0;
+	if(b->remb > 0 && bps < b->remb * MS_BWE_REMB_DROP && bps < rate && now >= cut_over) {
+		guint64 target = MAX(bps, MS_BWE_MIN_BPS);
+		if(b->estimate == 0 || target < b->estimate)
+			b->estimate = target;
+		b->last_cut = now;
+		b->cuts++;
+	}
+	b->remb = bps;
+	b->remb_at = now;
 }
 
 void ms_bwe_report(ms_bwe *b, guint8 fraction_lost, gint64 now)
@@ -131,6 +183,8 @@ void ms_bwe_reports(ms_bwe *b, guint n, guint lost_sum, gint64 now)
 	if(n == 0)
 		return;
 	now = advance(b, now);
+	if(forgive(b, n, now))
+		return;
 	ms_bwe_bucket *k = bucket(b, now);
 	k->reports += n;
 	k->lost += MIN(lost_sum, 255 * n);
@@ -142,28 +196,17 @@ void ms_bwe_nacks(ms_bwe *b, guint n, gint64 now)
 	if(n == 0)
 		return;
 	now = advance(b, now);
+	if(forgive(b, n, now))
+		return;
 	ms_bwe_bucket *k = bucket(b, now);
 	k->nacks += n;
 	judge(b, now);
 }
 
-void ms_bwe_remb(ms_bwe *b, guint64 bps, gint64 now)
-{
-	if(bps == 0)
-		return;
-	now = advance(b, now);
-	b->remb = bps;
-	b->remb_at = now;
-	if(b->estimate > bps)
-		b->estimate = bps;
-}
-
 guint64 ms_bwe_estimate(const ms_bwe *b, gint64 now)
 {
-	now = MAX(now, b->now);
-	if(!remb_fresh(b, now))
-		return b->estimate;
-	return b->estimate > 0 ? MIN(b->estimate, b->remb) : b->remb;
+	(void)now;
+	return b->estimate;
 }
 
 guint64 ms_bwe_send_rate(const ms_bwe *b, gint64 now)

@@ -55,8 +55,21 @@ void ms_relay_set_status(ms_slot *slot, ms_slot_event ev, json_t *request_id,
 
 void ms_session_sent(ms_session *s, gsize len)
 {
+	g_atomic_int_add(&s->sent_bytes, (gint)len);
+	g_atomic_int_inc(&s->sent_packets);
+}
+
+ms_bwe *ms_session_bwe_lock(ms_session *s, gint64 now)
+{
 	g_mutex_lock(&s->bwe_mutex);
-	ms_bwe_sent(&s->bwe, (guint)len, g_get_monotonic_time());
+	guint bytes = (guint)g_atomic_int_exchange(&s->sent_bytes, 0);
+	guint packets = (guint)g_atomic_int_exchange(&s->sent_packets, 0);
+	ms_bwe_sent_many(&s->bwe, bytes, packets, now);
+	return &s->bwe;
+}
+
+void ms_session_bwe_unlock(ms_session *s)
+{
 	g_mutex_unlock(&s->bwe_mutex);
 }
 
@@ -155,6 +168,8 @@ static void replay(ms_slot *slot, ms_source *src, gboolean defer, gint64 now)
 	ms_rewrite_rebase(&slot->rw, TRUE);
 	slot->replaying = defer;
 	ms_switch_sent(&slot->sw, FALSE, now);
+	ms_bwe_burst(ms_session_bwe_lock(slot->session, now), now);
+	ms_session_bwe_unlock(slot->session);
 	ms_source_replay_spent(src, g_get_monotonic_time() - t0);
 }
 

@@ -439,9 +439,8 @@ static void auto_choose(ms_session *s, int reply_slot, json_t *request_id, const
 	gint64 now = g_get_monotonic_time();
 	for(guint i = 0; i < s->n_slots; i++)
 		auto_slot_prepare(s->slots[i], &s->auto_slots[i]);
-	g_mutex_lock(&s->bwe_mutex);
-	guint64 bps = ms_bwe_estimate(&s->bwe, now);
-	g_mutex_unlock(&s->bwe_mutex);
+	guint64 bps = ms_bwe_estimate(ms_session_bwe_lock(s, now), now);
+	ms_session_bwe_unlock(s);
 	ms_auto_choose(&s->autoq, s->auto_slots, s->n_slots, bps, now);
 	for(guint i = 0; i < s->n_slots; i++) {
 		ms_auto_slot *as = &s->auto_slots[i];
@@ -846,9 +845,8 @@ void ms_session_setup_media(ms_session *s)
 	s->last_rtcp = g_get_monotonic_time();
 	s->grace_since = 0;
 	s->setup_since = 0;
-	g_mutex_lock(&s->bwe_mutex);
-	ms_bwe_reset(&s->bwe);		/* a new PeerConnection: nothing known of it */
-	g_mutex_unlock(&s->bwe_mutex);
+	ms_bwe_reset(ms_session_bwe_lock(s, 0));	/* a new PeerConnection: nothing known of it */
+	ms_session_bwe_unlock(s);
 	g_atomic_int_set(&s->media_up, 1);
 	for(guint i = 0; i < s->n_slots; i++)
 		resync(s->slots[i], g_get_monotonic_time());
@@ -862,21 +860,23 @@ void ms_session_incoming_rtcp(ms_session *s, int mindex, gboolean video, const c
 	/* What it says of the connection, for quality auto */
 	ms_rtcp_feedback fb;
 	if(ms_rtcp_read_feedback((const guint8 *)buf, len, &fb)) {
-		g_mutex_lock(&s->bwe_mutex);
+		ms_bwe *bwe = ms_session_bwe_lock(s, now);
 		if(fb.reports > 0)
-			ms_bwe_reports(&s->bwe, fb.reports, fb.loss_sum, now);
+			ms_bwe_reports(bwe, fb.reports, fb.loss_sum, now);
 		if(fb.nacked > 0)
-			ms_bwe_nacks(&s->bwe, fb.nacked, now);
+			ms_bwe_nacks(bwe, fb.nacked, now);
 		if(fb.remb_bps > 0)
-			ms_bwe_remb(&s->bwe, fb.remb_bps, now);
+			ms_bwe_remb(bwe, fb.remb_bps, now);
 		s->rtcp.reports += fb.reports;
 		s->rtcp.loss_sum += fb.loss_sum;
 		s->rtcp.loss_max = MAX(s->rtcp.loss_max, fb.loss_max);
 		s->rtcp.nacked += fb.nacked;
 		s->rtcp.remb += fb.remb;
+		if(fb.remb_bps > 0)
+			s->rtcp.remb_bps = fb.remb_bps;
 		s->rtcp.transport_cc += fb.transport_cc;
 		s->rtcp.pli_fir += fb.pli_fir;
-		g_mutex_unlock(&s->bwe_mutex);
+		ms_session_bwe_unlock(s);
 	}
 	if(!video || (!janus_rtcp_has_pli((char *)buf, len) && !janus_rtcp_has_fir((char *)buf, len)))
 		return;
@@ -959,6 +959,8 @@ static void check_codec(ms_slot *slot)
 void ms_session_tick(ms_session *s, gint64 now)
 {
 	g_mutex_lock(&s->mutex);
+	ms_session_bwe_lock(s, now);		/* what went out, in the bucket of its time */
+	ms_session_bwe_unlock(s);
 	for(guint i = 0; i < s->n_slots; i++) {
 		check_codec(s->slots[i]);
 		unbind_stale(s->slots[i]);
@@ -1027,14 +1029,15 @@ json_t *ms_session_query(ms_session *s)
 	json_object_set_new(q, "slots", slots);
 	/* What the viewer's RTCP said, and the bandwidth estimate made of it */
 	gint64 now = g_get_monotonic_time();
-	g_mutex_lock(&s->bwe_mutex);
-	json_object_set_new(q, "rtcp", json_pack("{sIsIsIsIsIsI}", "report_blocks", (json_int_t)s->rtcp.reports,
+	ms_bwe *bwe = ms_session_bwe_lock(s, now);
+	json_object_set_new(q, "rtcp", json_pack("{sIsIsIsIsIsIsI}", "report_blocks", (json_int_t)s->rtcp.reports,
 		"loss_max", (json_int_t)s->rtcp.loss_max, "nacked", (json_int_t)s->rtcp.nacked,
-		"remb", (json_int_t)s->rtcp.remb, "transport_cc", (json_int_t)s->rtcp.transport_cc,
+		"remb", (json_int_t)s->rtcp.remb, "remb_bps", (json_int_t)s->rtcp.remb_bps, "transport_cc", (json_int_t)s->rtcp.transport_cc,
 		"pli_fir", (json_int_t)s->rtcp.pli_fir));
-	json_object_set_new(q, "bwe", json_pack("{sIsIsf}", "estimate_bps", (json_int_t)ms_bwe_estimate(&s->bwe, now),
-		"send_bps", (json_int_t)ms_bwe_send_rate(&s->bwe, now), "loss", ms_bwe_loss(&s->bwe, now)));
-	g_mutex_unlock(&s->bwe_mutex);
+	json_object_set_new(q, "bwe", json_pack("{sIsIsfsIsI}", "estimate_bps", (json_int_t)ms_bwe_estimate(bwe, now),
+		"send_bps", (json_int_t)ms_bwe_send_rate(bwe, now), "loss", ms_bwe_loss(bwe, now),
+		"cuts", (json_int_t)bwe->cuts, "forgiven", (json_int_t)bwe->forgiven));
+	ms_session_bwe_unlock(s);
 	g_mutex_unlock(&s->mutex);
 	return q;
 }

@@ -85,8 +85,12 @@ struct ms_session {
 	 * bandwidth estimate, fed by every packet sent and every RTCP */
 	ms_auto_slot *auto_slots;
 	ms_auto autoq;
-	GMutex bwe_mutex;		/* guards bwe and rtcp: source threads, the core's, the tick */
+	GMutex bwe_mutex;		/* guards bwe and rtcp: the core's thread, the tick */
 	ms_bwe bwe;
+	/* What went out since bwe last heard (atomics: every packet adds, on
+	 * the source threads, without a lock; ms_session_bwe_lock hands the
+	 * sums to bwe) */
+	gint sent_bytes, sent_packets;
 	ms_rtcp_feedback rtcp;		/* what the viewer's RTCP said, summed (admin query) */
 };
 
@@ -97,6 +101,11 @@ extern const ms_session_io *ms_io;
 gboolean ms_session_media_ready(ms_session *s);
 /* A packet of len bytes went to the viewer (for the bandwidth estimate). */
 void ms_session_sent(ms_session *s, gsize len);
+/* Lock bwe_mutex, hand bwe what went out since, and return it. A leaf
+ * lock: taken under the session, slot and source mutexes, never before
+ * them. */
+ms_bwe *ms_session_bwe_lock(ms_session *s, gint64 now);
+void ms_session_bwe_unlock(ms_session *s);
 
 /* ms_audio.c: the session's audio m-line (docs/protocol.md §14) */
 ms_audio *ms_audio_new(ms_session *s);

@@ -1,6 +1,6 @@
 /* test_bwe.c: the viewer's bandwidth estimate (ms_bwe) against a fake
  * clock: the send rate window, cuts on loss and NACK bursts, growth back,
- * the REMB cap. */
+ * the grace after a replay burst. */
 #include <math.h>
 #include <glib.h>
 #include "ms_bwe.h"
@@ -115,6 +115,14 @@ static void test_grows_back(void)
 	t = run(&b, t, 500 * MS, 1000000, 0);
 	g_assert_cmpuint(ms_bwe_estimate(&b, t), ==, cut);
 	t = run(&b, t, S, 1000000, 0);
+	/* then MS_BWE_GROW_NEAR_PERCENT a second while the cut is recent */
+	guint64 e0 = ms_bwe_estimate(&b, t);
+	g_assert_cmpuint(e0, >, cut);
+	t = run(&b, t, S, 1000000, 0);
+	guint64 e01 = ms_bwe_estimate(&b, t);
+	g_assert_cmpuint(e01, >=, (guint64)(e0 * (1.0 + MS_BWE_GROW_NEAR_PERCENT / 100.0)));
+	g_assert_cmpuint(e01, <=, (guint64)(e0 * exp(MS_BWE_GROW_NEAR_PERCENT / 100.0) * 1.01));
+	t = run(&b, t, b.last_cut + MS_BWE_CALM_US - t, 1000000, 0);
 	/* then MS_BWE_GROW_PERCENT a second, pro rata of each report's
 	 * interval (compounded over the second's reports) */
 	guint64 e1 = ms_bwe_estimate(&b, t);
@@ -132,36 +140,6 @@ static void test_grows_back(void)
 	/* a first cut from there: the send rate, not the estimate, counts */
 	t = run(&b, t, 2 * S, 1000000, 77);	/* 30 % */
 	assert_near(ms_bwe_estimate(&b, t), 1000000 * (1.0 - 77.0 / 512), 0.02);
-}
-
-static void test_remb_cap(void)
-{
-	ms_bwe b = { 0 };
-	gint64 t = run(&b, T0, 2 * S, 1000000, 0);
-	/* alone, a REMB is the estimate, while fresh */
-	ms_bwe_remb(&b, 800000, t);
-	g_assert_cmpuint(ms_bwe_estimate(&b, t), ==, 800000);
-	ms_bwe_remb(&b, 0, t);		/* ignored */
-	g_assert_cmpuint(ms_bwe_estimate(&b, t), ==, 800000);
-	g_assert_cmpuint(ms_bwe_estimate(&b, t + MS_BWE_REMB_TTL_US - 1), ==, 800000);
-	g_assert_cmpuint(ms_bwe_estimate(&b, t + MS_BWE_REMB_TTL_US), ==, 0);
-	/* above the loss estimate it changes nothing */
-	t = run(&b, t + MS_BWE_REMB_TTL_US, 3 * S, 1000000, 51);
-	guint64 loss = ms_bwe_estimate(&b, t);
-	assert_near(loss, 900000, 0.02);
-	ms_bwe_remb(&b, 5000000, t);
-	g_assert_cmpuint(ms_bwe_estimate(&b, t), ==, loss);
-	/* below, it caps it, and the kept estimate grows back from there */
-	ms_bwe_remb(&b, 500000, t);
-	g_assert_cmpuint(ms_bwe_estimate(&b, t), ==, 500000);
-	g_assert_cmpuint(ms_bwe_estimate(&b, t + MS_BWE_REMB_TTL_US), ==, 500000);
-	t = run(&b, t, 3 * S, 1000000, 0);
-	g_assert_cmpuint(ms_bwe_estimate(&b, t), ==, 500000);	/* capped while fresh */
-	t = run(&b, t, 5 * S, 1000000, 0);
-	guint64 e = ms_bwe_estimate(&b, t);
-	g_assert_cmpuint(e, >, 500000);
-	/* grown for about 3 s since the REMB went stale, no faster */
-	g_assert_cmpuint(e, <, 500000 * exp(4.0 * MS_BWE_GROW_PERCENT / 100.0));
 }
 
 /* NACKs are loss seen before the next receiver report. */
@@ -193,6 +171,106 @@ static void test_nack_burst(void)
 	g_assert_cmpuint(ms_bwe_estimate(&c, T0 + 600 * MS), ==, 0);
 }
 
+/* Loss within a replay burst's grace is not kept; loss that goes on
+ * after it cuts as ever. */
+static void test_burst_grace(void)
+{
+	ms_bwe b = { 0 };
+	gint64 t = run(&b, T0, 3 * S, 1000000, 0);
+	ms_bwe_burst(&b, t);
+	/* 30 % loss and NACKs right after the burst, for its grace: no cut */
+	t = run(&b, t, MS_BWE_BURST_GRACE_US - 20 * MS, 1000000, 77);
+	ms_bwe_nacks(&b, 40, t);
+	g_assert_cmpuint(b.cuts, ==, 0);
+	g_assert_cmpuint(ms_bwe_estimate(&b, t), ==, 0);
+	g_assert_cmpuint(b.forgiven, >=, 40 + 5);
+	/* no growth either: a cut estimate stays as it is through a grace */
+	ms_bwe c = { 0 };
+	gint64 u = run(&c, T0, 2 * S, 1000000, 51);
+	guint64 cut = ms_bwe_estimate(&c, u);
+	g_assert_cmpuint(cut, >, 0);
+	u = run(&c, u, 2 * S, 1000000, 0);
+	guint64 before = ms_bwe_estimate(&c, u);
+	ms_bwe_burst(&c, u);
+	u = run(&c, u, MS_BWE_BURST_GRACE_US - 20 * MS, 1000000, 0);
+	g_assert_cmpuint(ms_bwe_estimate(&c, u), ==, before);
+	/* the loss goes on after the grace: cut within the next second */
+	t = run(&b, t, S, 1000000, 77);
+	g_assert_cmpuint(b.cuts, >, 0);
+	assert_near(ms_bwe_estimate(&b, t), 1000000 * (1.0 - 0.3 / 2), 0.05);
+	/* no new grace within one, nor within a grace's length after it (the
+	 * keyframe requests loss brings must not hide it for good) */
+	g_assert_cmpint(t, <, b.burst_until + MS_BWE_BURST_GRACE_US);
+	ms_bwe_burst(&b, t);		/* too soon after the first */
+	g_assert_cmpint(b.burst_until, ==, T0 + 3 * S + MS_BWE_BURST_GRACE_US);
+	t = run(&b, t, MS_BWE_BURST_GRACE_US, 1000000, 77);
+	gint64 until = t + MS_BWE_BURST_GRACE_US;
+	ms_bwe_burst(&b, t);
+	g_assert_cmpint(b.burst_until, ==, until);
+	ms_bwe_burst(&b, t + MS_BWE_BURST_GRACE_US / 2);
+	g_assert_cmpint(b.burst_until, ==, until);
+	ms_bwe_burst(&b, until + MS_BWE_BURST_GRACE_US - 1);
+	g_assert_cmpint(b.burst_until, ==, until);
+	t = run(&b, until, MS_BWE_BURST_GRACE_US, 1000000, 200);
+	guint64 cuts = b.cuts;
+	t = run(&b, t, S, 1000000, 200);
+	g_assert_cmpuint(b.cuts, >, cuts);
+	ms_bwe_burst(&b, t);
+	g_assert_cmpint(b.burst_until, ==, t + MS_BWE_BURST_GRACE_US);
+}
+
+/* REMB: never an estimate or a cap of its own; where loss cuts, the cut
+ * goes down to a fresh REMB when that is lower. */
+static void test_remb(void)
+{
+	ms_bwe b = { 0 };
+	gint64 t = run(&b, T0, 2 * S, 1000000, 0);
+	ms_bwe_remb(&b, 300000, t);
+	ms_bwe_remb(&b, 0, t);		/* ignored */
+	g_assert_cmpuint(b.remb, ==, 300000);
+	g_assert_cmpuint(ms_bwe_estimate(&b, t), ==, 0);
+	/* 20 % loss: the loss rule says 900 kbit/s, the REMB 300 */
+	t = run(&b, t, S, 1000000, 51);
+	g_assert_cmpuint(b.cuts, ==, 1);
+	g_assert_cmpuint(ms_bwe_estimate(&b, t), ==, 300000);
+	/* growth once loss is gone: slow near the cut ... */
+	t = run(&b, t, 3 * S, 1000000, 0);
+	guint64 slow = ms_bwe_estimate(&b, t);
+	g_assert_cmpuint(slow, <, 300000 * exp(3.0 * MS_BWE_GROW_NEAR_PERCENT / 100.0) * 1.01);
+	/* ... fast when a REMB above the estimate says no queue is seen */
+	ms_bwe_remb(&b, 2000000, t);
+	t = run(&b, t, 2 * S, 1000000, 0);
+	g_assert_cmpuint(ms_bwe_estimate(&b, t), >, slow * 1.5);
+	/* a stale REMB plays no part in the next cut */
+	ms_bwe c = { 0 };
+	gint64 u = run(&c, T0, 2 * S, 1000000, 0);
+	ms_bwe_remb(&c, 300000, u);
+	u = run(&c, u + MS_BWE_REMB_TTL_US, 2 * S, 1000000, 51);
+	assert_near(ms_bwe_estimate(&c, u), 900000, 0.03);
+	/* within a burst's grace, a REMB is not kept */
+	ms_bwe_burst(&c, u);
+	ms_bwe_remb(&c, 100000, u + MS);
+	g_assert_cmpuint(c.remb, ==, 300000);
+}
+
+/* What was summed and handed over at once counts as sent then. */
+static void test_sent_many(void)
+{
+	ms_bwe a = { 0 }, b = { 0 };
+	gint64 t = T0;
+	for(int i = 0; i < 20; i++, t += 100 * MS) {
+		for(int j = 0; j < 10; j++)
+			ms_bwe_sent(&a, 1250, t);
+		ms_bwe_sent_many(&b, 12500, 10, t);
+	}
+	g_assert_cmpuint(ms_bwe_send_rate(&a, t), ==, ms_bwe_send_rate(&b, t));
+	assert_near(ms_bwe_send_rate(&b, t), 1000000, 0.1);
+	ms_bwe_sent_many(&b, 0, 0, t + S);	/* nothing: no packet, no time */
+	g_assert_cmpint(b.now, <, t);
+	ms_bwe_nacks(&b, 30, t);	/* 30 of the window's 90 packets */
+	g_assert_cmpuint(b.cuts, ==, 1);
+}
+
 /* A time earlier than one seen counts as that one; reset forgets. */
 static void test_clock_and_reset(void)
 {
@@ -222,8 +300,10 @@ int main(int argc, char **argv)
 	g_test_add_func("/ms/bwe/no-estimate", test_no_estimate);
 	g_test_add_func("/ms/bwe/loss-cuts", test_loss_cuts);
 	g_test_add_func("/ms/bwe/grows-back", test_grows_back);
-	g_test_add_func("/ms/bwe/remb-cap", test_remb_cap);
 	g_test_add_func("/ms/bwe/nack-burst", test_nack_burst);
 	g_test_add_func("/ms/bwe/clock-and-reset", test_clock_and_reset);
+	g_test_add_func("/ms/bwe/burst-grace", test_burst_grace);
+	g_test_add_func("/ms/bwe/sent-many", test_sent_many);
+	g_test_add_func("/ms/bwe/remb", test_remb);
 	return g_test_run();
 }
