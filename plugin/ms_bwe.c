@@ -70,35 +70,54 @@ static double loss_of(const ms_bwe_bucket *w)
 	return MIN(MAX(rr, nack), 1.0);
 }
 
+/* The send rate, once measured over MS_BWE_MIN_SPAN_US (else 0). */
+static guint64 settled_rate(const ms_bwe *b, const ms_bwe_bucket *w, gint64 start, gint64 now)
+{
+	return b->sending && now - b->first_sent >= MS_BWE_MIN_SPAN_US ? rate_of(b, w, start, now) : 0;
+}
+
+static gint64 cut_over(const ms_bwe *b)
+{
+	return b->last_cut > 0 ? b->last_cut + MS_BWE_DECREASE_INTERVAL_US : 0;
+}
+
+static gboolean remb_fresh(const ms_bwe *b, gint64 now)
+{
+	return b->remb > 0 && now - b->remb_at < MS_BWE_REMB_TTL_US;
+}
+
+/* Lower the estimate to target (never raise it), at least MS_BWE_MIN_BPS. */
+static void cut(ms_bwe *b, guint64 target, gint64 now)
+{
+	target = MAX(target, MS_BWE_MIN_BPS);
+	if(b->estimate == 0 || target < b->estimate)
+		b->estimate = target;
+	b->last_cut = now;
+	b->cuts++;
+}
+
 /* Cut, grow or keep the estimate on the loss of the window. */
 static void judge(ms_bwe *b, gint64 now)
 {
 	ms_bwe_bucket w;
 	gint64 start;
 	window(b, now, &w, &start);
-	gboolean settled = b->sending && now - b->first_sent >= MS_BWE_MIN_SPAN_US;
-	guint64 rate = settled ? rate_of(b, &w, start, now) : 0;
+	guint64 rate = settled_rate(b, &w, start, now);
 	if(rate > b->probed)
 		b->probed = rate;
 	double loss = loss_of(&w);
-	gint64 cut_over = b->last_cut > 0 ? b->last_cut + MS_BWE_DECREASE_INTERVAL_US : 0;
+	gint64 over = cut_over(b);
 	if(loss > MS_BWE_LOSS_HIGH) {
-		if(rate > 0 && now >= cut_over) {
+		if(rate > 0 && now >= over) {
 			guint64 target = (guint64)(rate * (1.0 - loss / 2.0));
-			if(b->remb > 0 && now - b->remb_at < MS_BWE_REMB_TTL_US)
-				target = MIN(target, b->remb);
-			target = MAX(target, MS_BWE_MIN_BPS);
-			if(b->estimate == 0 || target < b->estimate)
-				b->estimate = target;
-			b->last_cut = now;
-			b->cuts++;
+			cut(b, remb_fresh(b, now) ? MIN(target, b->remb) : target, now);
 		}
-	} else if(loss < MS_BWE_LOSS_LOW && w.reports > 0 && b->estimate > 0 && now >= cut_over) {
+	} else if(loss < MS_BWE_LOSS_LOW && w.reports > 0 && b->estimate > 0 && now >= over) {
 		/* Growth counts from the end of the last cut's interval */
-		gint64 dt = MIN(now - MAX(b->last_judged, cut_over), G_USEC_PER_SEC);
+		gint64 dt = MIN(now - MAX(b->last_judged, over), G_USEC_PER_SEC);
 		/* Slowly while the last cut is recent: what failed is near */
 		gboolean clear = now - b->last_cut >= MS_BWE_CALM_US ||
-			(b->remb > b->estimate && now - b->remb_at < MS_BWE_REMB_TTL_US);
+			(remb_fresh(b, now) && b->remb > b->estimate);
 		guint64 pct = clear ? MS_BWE_GROW_PERCENT : MS_BWE_GROW_NEAR_PERCENT;
 		guint64 grown = b->estimate + b->estimate * pct * (guint64)MAX(dt, 0) / (100 * G_USEC_PER_SEC);
 		guint64 cap = (guint64)(b->probed * MS_BWE_PROBE_HEADROOM);
@@ -160,15 +179,9 @@ void ms_bwe_remb(ms_bwe *b, guint64 bps, gint64 now)
 	ms_bwe_bucket w;
 	gint64 start;
 	window(b, now, &w, &start);
-	guint64 rate = b->sending && now - b->first_sent >= MS_BWE_MIN_SPAN_US ? rate_of(b, &w, start, now) : 0;
-	gint64 cut_over = b->last_cut > 0 ? b->last_cut + MS_BWE_DECREASE_INTERVAL_US : 0;
-	if(b->remb > 0 && bps < b->remb * MS_BWE_REMB_DROP && bps < rate && now >= cut_over) {
-		guint64 target = MAX(bps, MS_BWE_MIN_BPS);
-		if(b->estimate == 0 || target < b->estimate)
-			b->estimate = target;
-		b->last_cut = now;
-		b->cuts++;
-	}
+	if(b->remb > 0 && bps < b->remb * MS_BWE_REMB_DROP && bps < settled_rate(b, &w, start, now) &&
+			now >= cut_over(b))
+		cut(b, bps, now);
 	b->remb = bps;
 	b->remb_at = now;
 }
