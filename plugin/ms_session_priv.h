@@ -85,7 +85,7 @@ struct ms_session {
 	 * bandwidth estimate, fed by every packet sent and every RTCP */
 	ms_auto_slot *auto_slots;
 	ms_auto autoq;
-	GMutex bwe_mutex;		/* guards bwe and rtcp: the core's thread, the tick */
+	GMutex bwe_mutex;		/* guards bwe and rtcp: the core's thread, the tick, a replay on a source thread */
 	ms_bwe bwe;
 	/* What went out since bwe last heard (atomics: every packet adds, on
 	 * the source threads, without a lock; ms_session_bwe_lock hands the
