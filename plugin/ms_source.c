@@ -187,7 +187,7 @@ static void start_locked(ms_source *src, gint64 now)
 	src->running = TRUE;
 	src->started_at = now;
 	src->first_packet = 0;
-	if(src->state != MS_SRC_OFFLINE)
+	if(src->state != MS_SRC_OFFLINE && !src->driver->fed)
 		src->state = MS_SRC_STARTING;
 	ms_gop_reset(src->gop);
 	JANUS_LOG(LOG_INFO, MS_TAG "Stream %s started (%s)\n", src->name, src->driver->kind);
@@ -206,7 +206,8 @@ static void stop_locked(ms_source *src)
 	g_mutex_lock(&src->mutex);
 	src->stopping = FALSE;
 	src->running = FALSE;
-	src->state = MS_SRC_IDLE;
+	if(!src->driver->fed)
+		src->state = MS_SRC_IDLE;
 	ms_gop_reset(src->gop);
 	JANUS_LOG(LOG_INFO, MS_TAG "Stream %s stopped\n", src->name);
 }
@@ -225,6 +226,7 @@ static void fed_stop(ms_source *src)
 
 static const ms_source_driver fed_driver = {
 	.kind = "audio",
+	.fed = TRUE,
 	.start = fed_start,
 	.stop = fed_stop,
 };

@@ -46,6 +46,9 @@ typedef struct ms_source_driver {
 	const char *kind;
 	gboolean always_on;			/* start at load, never stop (rtp://) */
 	gboolean supervised;			/* restart (with backoff) when silent too long */
+	gboolean fed;				/* its packets come from another source's
+						 * process, running or not: starting and
+						 * stopping it leave the state they gave */
 	gboolean (*start)(ms_source *src);	/* FALSE: could not start (retry later) */
 	void (*stop)(ms_source *src);		/* joins threads, reaps processes */
 	void (*keyframe)(ms_source *src);	/* ask upstream for a keyframe (may be NULL) */
