@@ -338,8 +338,9 @@ export class MultiStreamClient {
 	 * <video>): its size (ResizeObserver, CSS pixels * devicePixelRatio,
 	 * rounded), whether it intersects the viewport (IntersectionObserver) and
 	 * whether the page is hidden (`document.hidden`: every observed slot
-	 * `visible: false`). Changes are debounced (`hintDebounceMs`, 150 ms) into
-	 * one message carrying the slots that changed; a page visibility change
+	 * `visible: false`). A change after a quiet spell goes at once; the ones
+	 * that follow it are debounced (`hintDebounceMs`, 150 ms) into one
+	 * message carrying the slots that changed; a page visibility change
 	 * goes at once. Hints go out while connected, for slots of the init; after
 	 * connect() every observed slot's hint is sent at once. Observations
 	 * survive disconnect()/connect() on this client (unobserve() to let go).

@@ -11,10 +11,13 @@
  * - visible: an IntersectionObserver on the viewport (`isIntersecting`), and
  *   the page's visibility: while `document.hidden`, every observed slot is
  *   `visible: false`; when the page shows again, the real values.
- * - when: size and intersection changes are debounced (`debounceMs` after the
- *   last change, at most `maxWaitMs` after the first unsent one while changes
- *   keep coming); a page visibility change is sent at once (a hidden tab's
- *   timers are throttled, and a tab shown again should get its pictures now).
+ * - when: a size or intersection change after a quiet spell (nothing sent
+ *   for `debounceMs`) is sent at once, so a resized or scrolled tile gets its
+ *   new quality without waiting; changes that follow it are debounced
+ *   (`debounceMs` after the last change, at most `maxWaitMs` after the first
+ *   unsent one while changes keep coming). A page visibility change is sent
+ *   at once (a hidden tab's timers are throttled, and a tab shown again
+ *   should get its pictures now).
  *   One message carries every slot whose {width, height, visible} differs from
  *   what was last sent for it; nothing is sent when nothing differs.
  *
@@ -95,6 +98,8 @@ export class AutoHints {
 	private mql: Mql | null = null;
 	private timer: ReturnType<typeof setTimeout> | null = null;
 	private firstPendingAt = 0;
+	/** When a hint last went out (Date.now()), for the leading edge of the debounce. */
+	private lastSentAt = Number.NEGATIVE_INFINITY;
 	private readonly onVisibility = (): void => { this.flush(); };
 	private readonly onDpr = (): void => { this.watchDpr(); this.changed(); };
 
@@ -206,6 +211,7 @@ export class AutoHints {
 		if(changes.length === 0)
 			return;
 		this.noteSent(changes);
+		this.lastSentAt = Date.now();
 		this.host.send(changes);
 	}
 
@@ -293,9 +299,14 @@ export class AutoHints {
 			this.changed();
 	}
 
-	/** Something changed: (re)arm the debounce, within the longest wait. */
+	/** Something changed: send it now after a quiet spell, else (re)arm the
+	 * debounce, within the longest wait. */
 	private changed(): void {
 		const now = Date.now();
+		if(this.timer === null && now - this.lastSentAt >= this.opts.debounceMs) {
+			this.flush();
+			return;
+		}
 		if(this.timer === null)
 			this.firstPendingAt = now;
 		else

@@ -143,8 +143,10 @@ export interface MultiStreamClientOptions {
 	 */
 	onAudio?: AudioCallback;
 	/**
-	 * Automatic hints (observe()): quiet time after the last size or
-	 * intersection change before one `multistream/hint` carries every change.
+	 * Automatic hints (observe()): a size or intersection change with no hint
+	 * sent in the last hintDebounceMs goes out at once; later ones wait this
+	 * quiet time after the last change, then one `multistream/hint` carries
+	 * every change.
 	 * While changes keep coming, a hint still goes out at least every
 	 * max(1000, hintDebounceMs) ms. Default: 150.
 	 */

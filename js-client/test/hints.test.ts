@@ -297,15 +297,16 @@ describe('automatic hints (observe)', () => {
 		expect(slotsOf(hintsSent(fake)[1])).toEqual([{ slot: 2, width: 100, height: 50, visible: true }]);
 	});
 
-	it('several changes within the debounce make one message (150 ms after the last change)', async () => {
+	it('a change after a quiet spell goes at once; the changes after it make one message 150 ms after the last', async () => {
 		const a = el('a');
 		const b = el('b');
 		const c = el('c');
 		const { fake, hints } = await connectedWith([[0, a], [1, b], [2, c]]);
 		ro().fire([a, 400, 225], [b, 400, 225], [c, 400, 225]);
-		await vi.advanceTimersByTimeAsync(150);
-		expect(hintsSent(fake)).toHaveLength(1);
-		ro().fire([a, 800, 450]);
+		await vi.advanceTimersByTimeAsync(0);
+		expect(hintsSent(fake)).toHaveLength(1);		// at once: nothing was sent before
+		await vi.advanceTimersByTimeAsync(100);
+		ro().fire([a, 800, 450]);		// 100 ms after a hint: debounced
 		await vi.advanceTimersByTimeAsync(100);
 		io().fire([b, false]);
 		await vi.advanceTimersByTimeAsync(100);
@@ -323,14 +324,19 @@ describe('automatic hints (observe)', () => {
 		expect(hints).toHaveLength(2);
 		await vi.advanceTimersByTimeAsync(2000);
 		expect(hintsSent(fake)).toHaveLength(2);
+		// quiet again: the next change goes at once
+		ro().fire([a, 400, 225]);
+		await vi.advanceTimersByTimeAsync(0);
+		expect(slotsOf(hintsSent(fake)[2])).toEqual([{ slot: 0, width: 400, height: 225, visible: true }]);
 	});
 
 	it('changes that keep coming still send a hint within 1 s of the first one', async () => {
 		const a = el('a');
 		const { fake } = await connectedWith([[0, a]]);
-		ro().fire([a, 100, 100]);
-		await vi.advanceTimersByTimeAsync(150);
+		ro().fire([a, 100, 100]);		// at once
+		await vi.advanceTimersByTimeAsync(0);
 		const n = hintsSent(fake).length;
+		expect(n).toBe(1);
 		for(let i = 1; i <= 20; i++) {		// a window being dragged: a change every 100 ms
 			ro().fire([a, 100 + i, 100]);
 			await vi.advanceTimersByTimeAsync(100);
@@ -372,10 +378,11 @@ describe('automatic hints (observe)', () => {
 		const b = el('b');
 		const c = el('c');
 		const { fake } = await connectedWith([[0, a], [1, b], [2, c]]);
+		io().fire([c, false]);		// scrolled out (no size known yet: nothing to send)
 		ro().fire([a, 400, 225], [b, 400, 225], [c, 400, 225]);
-		io().fire([c, false]);		// scrolled out
 		await vi.advanceTimersByTimeAsync(150);
 		expect(hintsSent(fake)).toHaveLength(1);
+		expect(slotsOf(hintsSent(fake)[0])[2]).toEqual({ slot: 2, width: 400, height: 225, visible: false });
 		doc.setHidden(true);
 		await vi.advanceTimersByTimeAsync(0);
 		let hs = hintsSent(fake);
@@ -404,15 +411,14 @@ describe('automatic hints (observe)', () => {
 		const a = el('a');
 		const b = el('b');
 		const { fake } = await connectedWith([[0, a], [1, b]]);
-		ro().fire([a, 400, 225], [b, 400, 225]);
+		ro().fire([a, 400, 225], [b, 400, 225]);		// sent at once
 		io().fire([a, true], [b, true]);
-		await vi.advanceTimersByTimeAsync(150);
+		ro().fire([a, 500, 300]);
+		ro().fire([a, 400, 225]);		// changed and back within the debounce
+		await vi.advanceTimersByTimeAsync(500);
 		expect(hintsSent(fake)).toHaveLength(1);
 		ro().fire([a, 400, 225]);		// same size again
 		io().fire([b, true]);		// same visibility again
-		await vi.advanceTimersByTimeAsync(500);
-		ro().fire([a, 500, 300]);
-		ro().fire([a, 400, 225]);		// changed and back within the debounce
 		await vi.advanceTimersByTimeAsync(500);
 		ro().fire([a, 400.2, 224.8]);		// rounds to the same device pixels
 		await vi.advanceTimersByTimeAsync(500);
@@ -426,9 +432,9 @@ describe('automatic hints (observe)', () => {
 		const b = el('b');
 		const { fake, client } = await connectedWith([[0, a], [1, b]]);
 		const r = ro();
-		r.fire([a, 400, 225], [b, 400, 225]);
-		await vi.advanceTimersByTimeAsync(150);
-		r.fire([a, 800, 450], [b, 800, 450]);
+		r.fire([a, 400, 225], [b, 400, 225]);		// sent at once
+		await vi.advanceTimersByTimeAsync(0);
+		r.fire([a, 800, 450], [b, 800, 450]);		// debounced
 		client.unobserve(0);		// a's pending change is dropped
 		expect(r.targets.has(a)).toBe(false);
 		expect(io().targets.has(a)).toBe(false);
@@ -500,11 +506,18 @@ describe('automatic hints (observe)', () => {
 	it('hintDebounceMs sets the quiet time', async () => {
 		const a = el('a');
 		const { fake } = await connectedWith([[0, a]], { hintDebounceMs: 40 });
-		ro().fire([a, 10, 10]);
-		await vi.advanceTimersByTimeAsync(39);
-		expect(hintsSent(fake)).toHaveLength(0);
-		await vi.advanceTimersByTimeAsync(1);
+		ro().fire([a, 10, 10]);		// at once
+		await vi.advanceTimersByTimeAsync(0);
 		expect(hintsSent(fake)).toHaveLength(1);
+		ro().fire([a, 20, 20]);		// debounced: 40 ms
+		await vi.advanceTimersByTimeAsync(39);
+		expect(hintsSent(fake)).toHaveLength(1);
+		await vi.advanceTimersByTimeAsync(1);
+		expect(hintsSent(fake)).toHaveLength(2);
+		await vi.advanceTimersByTimeAsync(40);
+		ro().fire([a, 30, 30]);		// quiet for 40 ms: at once
+		await vi.advanceTimersByTimeAsync(0);
+		expect(hintsSent(fake)).toHaveLength(3);
 	});
 
 	it('without IntersectionObserver a slot is visible unless the page is hidden', async () => {
