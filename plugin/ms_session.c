@@ -54,6 +54,20 @@ void ms_session_unref(ms_session *s)
 	g_free(s);
 }
 
+/* The consumer that keeps an auto slot's neighbour candidates running: it
+ * takes nothing (the source's GOP cache is what a flip replays). */
+static void warm_rtp(ms_consumer *c, ms_source *src, const ms_packet *pkt, gint64 now)
+{
+	(void)c; (void)src; (void)pkt; (void)now;
+}
+
+static void warm_state(ms_consumer *c, ms_source *src, ms_source_state state)
+{
+	(void)c; (void)src; (void)state;
+}
+
+static const ms_consumer_ops warm_ops = { warm_rtp, warm_state };
+
 static ms_slot *slot_new(ms_session *s, int index)
 {
 	ms_slot *slot = g_new0(ms_slot, 1);
@@ -61,6 +75,8 @@ static ms_slot *slot_new(ms_session *s, int index)
 	slot->index = index;
 	slot->consumer.ops = &ms_relay_ops;
 	slot->consumer.ctx = slot;
+	slot->warm.ops = &warm_ops;
+	slot->warm.ctx = slot;
 	g_mutex_init(&slot->mutex);
 	slot->mindex = -1;
 	slot->pt_h264 = slot->pt_h265 = -1;
@@ -77,6 +93,8 @@ static void slot_unbind(ms_slot *slot)
 	ms_switch_clear(&slot->sw);
 	g_mutex_unlock(&slot->mutex);
 	ms_sources_unbind_consumer(&slot->consumer, NULL, NULL);
+	ms_sources_unbind_consumer(&slot->warm, NULL, NULL);
+	slot->warm_src[0] = slot->warm_src[1] = NULL;
 }
 
 static void slot_free(ms_slot *slot)
@@ -429,6 +447,37 @@ static gboolean auto_unshown(ms_slot *slot, const ms_auto_slot *as)
 	return cur == NULL || (cur != c->stream && cur != ms_source_transcode(c->stream));
 }
 
+/* Keep the candidates next to an auto slot's pick running (as sent to this
+ * slot: an H265 one through its transcode where the m-line lacks H265)
+ * while the slot shows it; as (NULL: not auto) as ms_auto_choose left it.
+ * A shrink, an enlargement by one candidate or a bandwidth step then flips
+ * from a running source's GOP cache instead of waiting for a cold start.
+ * Session mutex held (never a slot mutex: sources start here). */
+static void auto_keep_warm(ms_slot *slot, const ms_auto_slot *as)
+{
+	ms_source *want[2] = { NULL, NULL };
+	g_mutex_lock(&slot->mutex);
+	gboolean shown = slot->status == MS_SLOT_ACTIVE || slot->status == MS_SLOT_BUFFERING;
+	g_mutex_unlock(&slot->mutex);
+	if(ms_config.auto_warm && shown && as != NULL && as->is_auto && as->pick >= 0) {
+		if(as->pick > 0)
+			want[0] = sendable(slot, (ms_source *)as->cand[as->pick - 1].stream);
+		if((guint)as->pick + 1 < as->n_cand)
+			want[1] = sendable(slot, (ms_source *)as->cand[as->pick + 1].stream);
+	}
+	for(int k = 0; k < 2; k++) {
+		ms_source *had = slot->warm_src[k];
+		if(had != NULL && had != want[0] && had != want[1])
+			ms_source_remove_consumer(had, &slot->warm);
+	}
+	for(int k = 0; k < 2; k++) {
+		if(want[k] != NULL && want[k] != slot->warm_src[0] && want[k] != slot->warm_src[1])
+			ms_source_add_consumer(want[k], &slot->warm);
+	}
+	slot->warm_src[0] = want[0];
+	slot->warm_src[1] = want[1] != want[0] ? want[1] : NULL;
+}
+
 /* Let the auto engine pick for every auto slot (size, visibility, the
  * viewer's bandwidth) and show what changed; reply_slot (a request's, or
  * -1) is answered even when it did not change. Session mutex held. */
@@ -450,6 +499,8 @@ static void auto_choose(ms_session *s, int reply_slot, json_t *request_id, const
 		auto_show(s->slots[i], c != NULL ? (ms_source *)c->stream : NULL,
 			(int)i == reply_slot ? request_id : NULL, (int)i == reply_slot ? transaction : NULL);
 	}
+	for(guint i = 0; i < s->n_slots; i++)
+		auto_keep_warm(s->slots[i], &s->auto_slots[i]);
 }
 
 /* Look up a slot of the request; 483 for anything not in the init. */
@@ -967,8 +1018,12 @@ void ms_session_tick(ms_session *s, gint64 now)
 	}
 	if(s->audio != NULL)
 		ms_audio_follow(s->audio, NULL, NULL);	/* its camera's audio came or went */
-	if(has_auto(s))
+	if(has_auto(s)) {
 		auto_choose(s, -1, NULL, NULL);		/* the bandwidth changed, a step's hold ended */
+	} else {
+		for(guint i = 0; i < s->n_slots; i++)
+			auto_keep_warm(s->slots[i], NULL);	/* no auto slot left: nothing kept warm */
+	}
 	if(s->setup_since > 0 && ms_config.setup_timeout > 0 && !g_atomic_int_get(&s->destroyed) &&
 			now - s->setup_since >= (gint64)ms_config.setup_timeout * G_USEC_PER_SEC) {
 		/* init without media: give its sources and its place back */

@@ -45,6 +45,12 @@ typedef struct ms_slot {
 	guint hint_w, hint_h;
 	guint step_down;
 	char actual[MS_NAME_MAX];	/* what an auto slot shows: "native" or a quality */
+	/* The candidates next to an auto slot's pick (one below, one above)
+	 * kept running by this no-op consumer while the slot is shown
+	 * (auto_warm), so a resize or a bandwidth step flips at once. Session
+	 * mutex. */
+	ms_consumer warm;
+	ms_source *warm_src[2];
 	/* A source the slot should show but cannot send (its m-line lacks that
 	 * codec): withheld, and moved to its transcode by the next tick */
 	ms_source *wrong_codec;

@@ -22,6 +22,7 @@ void ms_settings_defaults(ms_settings *s)
 	s->ffmpeg = g_strdup("ffmpeg");
 	s->events = TRUE;
 	s->h265_transcode = TRUE;
+	s->auto_warm = TRUE;
 	s->heap_trim_interval = 10;
 	s->setup_timeout = 30;
 	s->auth_failures = 5;
@@ -137,6 +138,8 @@ static gboolean general_other(ms_validated *v, const char *label, const janus_co
 		return parse_bool(value, &v->settings.events);
 	if(name_is(c, "h265_transcode"))
 		return parse_bool(value, &v->settings.h265_transcode);
+	if(name_is(c, "auto_warm"))
+		return parse_bool(value, &v->settings.auto_warm);
 	if(name_is(c, "ffmpeg") || name_is(c, "admin_key")) {
 		gboolean admin = name_is(c, "admin_key");
 		if(value == NULL || *value == '\0') {

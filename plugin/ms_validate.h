@@ -40,6 +40,7 @@ typedef struct ms_settings {
 	guint auth_failures;		/* failed token checks per session before a lock (5) */
 	guint auth_failures_global;	/* failed token checks per minute, plugin-wide, before a lock (20) */
 	gboolean h265_transcode;	/* serve H265 streams to slots without H265 through an H264 transcode (TRUE) */
+	gboolean auto_warm;		/* keep the candidates next to an auto slot's pick running (TRUE) */
 	gboolean admin_locked;		/* admin_key set but unusable: refuse every admin request */
 } ms_settings;
 

@@ -16,6 +16,18 @@ describe('quality auto', { skip: skipPlugin(), timeout: 180000 }, () => {
   const statusOf = async (slot, pred, since, timeoutMs = 6000) => (await conn.client.waitEvent(
     (d) => d?.type === 'multistream/status' && d.value?.slot === slot && pred(d.value.status), { since, timeoutMs, what: `slot ${slot} status` })).data.value.status;
   const consumers = async (name) => (await fx.admin.status()).sources.find((s) => s.name === name)?.consumers;
+  const sourceOf = async (name) => (await fx.admin.status()).sources.find((s) => s.name === name);
+  /** Poll the admin status until fn(source) holds (or fail with what it was). */
+  const waitSource = async (name, fn, what, timeoutMs = 8000) => {
+    const t0 = Date.now();
+    let s = null;
+    while (Date.now() - t0 < timeoutMs) {
+      s = await sourceOf(name);
+      if (s && fn(s)) return s;
+      await sleep(100);
+    }
+    assert.fail(`${name}: ${what} (last: ${JSON.stringify(s)})`);
+  };
 
   before(async () => {
     fx = await startFixture({
@@ -64,6 +76,25 @@ describe('quality auto', { skip: skipPlugin(), timeout: 180000 }, () => {
     assertContinuous(conn.peer.packets(0), 'slot 0 across quality changes');
   });
 
+  test('the candidates next to the pick are kept running (auto_warm): a shrink flips from a running variant', { timeout: 40000 }, async (t) => {
+    await hint([{ slot: 0, width: 240, height: 150, visible: true }]);
+    await waitResolution(conn.peer, 0, '240x180', { since: Date.now(), timeoutMs: 8000 });
+    // 180p shown: 120p (one below) is kept running for the slot, with no viewer of its own
+    await waitSource('cam1-120p', (s) => s.consumers === 1 && s.state === 'active', 'kept running next to the pick');
+    await sleep(1200);		// its GOP cache holds a keyframe (gop=1)
+    const since = conn.client.mark();
+    const t0 = Date.now();
+    await hint([{ slot: 0, width: 160, height: 100, visible: true }]);
+    await statusOf(0, (s) => s.status === 'active' && s.actualQuality === '120p', since);
+    await waitResolution(conn.peer, 0, '160x120', { since: t0, timeoutMs: 8000 });
+    const first = conn.peer.packets(0, t0).find((p) => currentResolution([p]) === '160x120').at - t0;
+    t.diagnostic(`shrink to the warm 120p -> its first packet ${first} ms after the hint`);
+    // now 180p is the neighbour above: still running, for the slot's warm consumer only
+    await waitSource('cam1-180p', (s) => s.consumers === 1 && s.state === 'active', 'kept running above the pick');
+    await sleep(300);
+    assertContinuous(conn.peer.packets(0), 'slot 0 across the warm flip');
+  });
+
   test('hidden: inactive, no RTP, its variant released; visible again: its camera at once, from a keyframe', { timeout: 40000 }, async (t) => {
     await hint([{ slot: 0, width: 240, height: 150, visible: true }]);
     await waitResolution(conn.peer, 0, '240x180', { since: Date.now(), timeoutMs: 8000 });
@@ -77,6 +108,7 @@ describe('quality auto', { skip: skipPlugin(), timeout: 180000 }, () => {
     assert.equal(conn.peer.packets(0, mark).length, 0, 'nothing sent while hidden');
     assert.ok(conn.peer.packets(1, mark).length > 5, 'the other slot plays on');
     assert.equal(await consumers('cam1-180p'), 0, 'the hidden slot released its variant');
+    assert.equal(await consumers('cam1-120p'), 0, 'and the one it kept warm');
     since = conn.client.mark();
     const t0 = Date.now();
     await hint([{ slot: 0, width: 240, height: 150, visible: true }]);

@@ -151,6 +151,7 @@ static void test_defaults(void)
 	g_assert_cmpuint(v->settings.source_linger, ==, 5);
 	g_assert_cmpstr(v->settings.ffmpeg, ==, "ffmpeg");
 	g_assert_true(v->settings.events);
+	g_assert_true(v->settings.auto_warm);
 	g_assert_null(v->settings.admin_key);
 	g_assert_cmpuint(v->settings.heap_trim_interval, ==, 10);
 	g_assert_cmpuint(v->settings.gop_cache_age, ==, 10 * G_USEC_PER_SEC);
@@ -175,6 +176,7 @@ static void test_good(void)
 		"\tgop_cache_kb = 512\n"
 		"\tgop_cache_age = 4\n"
 		"\theap_trim_interval = 0\n"
+		"\tauto_warm = false\n"
 		"}\n"
 		"streams: {\n"
 		"\tcamera1 = \"rtsp://admin:pw@10.0.0.1/stream\"\n"
@@ -190,6 +192,7 @@ static void test_good(void)
 	g_assert_cmpuint(v->settings.gop_cache_bytes, ==, 512 * 1024);
 	g_assert_cmpuint(v->settings.gop_cache_age, ==, 4 * G_USEC_PER_SEC);
 	g_assert_cmpuint(v->settings.heap_trim_interval, ==, 0);
+	g_assert_false(v->settings.auto_warm);
 	g_assert_cmpuint(v->streams->len, ==, 4);
 	const ms_stream_def *st = g_ptr_array_index(v->streams, 1);
 	g_assert_cmpstr(st->name, ==, "camera1-360p");
