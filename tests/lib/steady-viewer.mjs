@@ -62,7 +62,7 @@ export class SteadyViewer {
   /**
    * Per slot, over the packets that arrived in [from, to] (ms, Date.now()):
    * { count, maxGap, maxGapAt, edgeStart, edgeEnd, seqFaults, seqFaultSamples,
-   *   tsBackwards, ssrcs, resolutions } plus { events, janusEvents } (every
+   *   seqLost, tsBackwards, ssrcs, resolutions } plus { events, janusEvents } (every
    * plugin / Janus event the viewer got, with `at`).
    */
   stats(from, to) {
@@ -119,11 +119,17 @@ async function workerMain(opts) {
         if (g > maxGap) { maxGap = g; maxGapAt = win[i - 1].at; }
       }
       // Seq/timestamp continuity over the whole capture (the track's life).
-      let seqFaults = 0, tsBackwards = 0;
+      // A forward step of 2 or 3 is one or two packets that never arrived
+      // (a datagram lost on the way: this worker's socket can overflow while
+      // dozens of clients load the machine), counted apart as seqLost;
+      // anything else (a jump, a step back, a repeat) is a seqFault.
+      let seqFaults = 0, seqLost = 0, tsBackwards = 0;
       const seqFaultSamples = [];
       for (let i = 1; i < all.length; i++) {
         const d = seqDiff(all[i - 1].seq, all[i].seq);
-        if (d !== 1) {
+        if (d === 2 || d === 3) {
+          seqLost += d - 1;
+        } else if (d !== 1) {
           seqFaults++;
           if (seqFaultSamples.length < 5) seqFaultSamples.push({ from: all[i - 1].seq, to: all[i].seq, at: all[i].at });
         }
@@ -144,6 +150,7 @@ async function workerMain(opts) {
         edgeEnd: win.length ? to - win[win.length - 1].at : to - from,
         seqFaults,
         seqFaultSamples,
+        seqLost,
         tsBackwards,
         ssrcs: [...new Set(all.map((p) => p.ssrc))],
         resolutions,
