@@ -15,7 +15,10 @@
 //                  has a grid-quality variant to start tiles on
 //   cameraN-720p   rtp, a second ffmpeg: same colour, 1280x720, label
 //                  "cameraN 720p", and a black box in its bottom-right quarter
-//                  (the "HD marker") so pixels can tell the two qualities apart
+//                  (the "HD marker") so pixels can tell the two qualities apart.
+//                  Encoded once (one GOP, cached in tests/output/clips/) and
+//                  looped as it is: nine live 720p encoders took most of a
+//                  2-core machine, starving the browser under test
 // The wall (html/js/wall.js) starts each tile on the lowest variant (240p) and
 // a click switches it to the highest (720p).
 // Cameras 3, 6 and 9 (the right column) encode their native and grid
@@ -31,6 +34,8 @@
 // the check are the same for both.
 import fs from 'node:fs';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { startJanus, OUTPUT, sleep } from './janus.mjs';
 import { spawnTracked, stopTracked } from './procs.mjs';
@@ -145,8 +150,30 @@ function x265Args(bitrate, gop) {
 
 /* The camera's label and frame number, centred in the upper third (the page
  * puts its own label top-left; the pixel sampler reads the lower middle). */
-function drawText(text, size) {
-	return FONT ? [`drawtext=fontfile=${FONT}:text='${text} %{n}':x=(w-text_w)/2:y=h*0.22:fontsize=${size}:fontcolor=black:box=1:boxcolor=white@0.7:boxborderw=4`] : [];
+function drawText(text, size, { frameNumber = true } = {}) {
+	return FONT ? [`drawtext=fontfile=${FONT}:text='${text}${frameNumber ? ' %{n}' : ''}':x=(w-text_w)/2:y=h*0.22:fontsize=${size}:fontcolor=black:box=1:boxcolor=white@0.7:boxborderw=4`] : [];
+}
+
+/* One GOP of a camera's high quality, encoded once and cached (MPEG-TS keeps
+ * the in-band SPS/PPS of every keyframe): looped with -c copy it costs no
+ * encoder. Returns the file. */
+function hdClip(cam, hd, { fps, gop }) {
+	const vf = ['drawbox=x=iw*3/4:y=ih*3/4:w=iw/4:h=ih/4:color=black:t=fill',
+		...drawText(`${cam.name} ${hd.quality}`, Math.round(hd.height / 10), { frameNumber: false })].join(',');
+	const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y',
+		'-f', 'lavfi', '-i', `color=c=${cam.colour}:s=${hd.width}x${hd.height}:r=${fps}`, '-frames:v', String(gop),
+		'-vf', vf, '-map', '0:v', ...x264Args('1500k', gop)];
+	const key = createHash('sha1').update(args.join('\n')).digest('hex').slice(0, 12);
+	const dir = path.join(OUTPUT, 'clips');
+	const file = path.join(dir, `${cam.name}-${hd.quality}-${key}.ts`);
+	if (!fs.existsSync(file)) {
+		fs.mkdirSync(dir, { recursive: true });
+		const tmp = `${file}.${process.pid}.tmp`;
+		const r = spawnSync('ffmpeg', [...args, '-f', 'mpegts', tmp], { encoding: 'utf8', timeout: 60000 });
+		if (r.status !== 0) throw new Error(`encoding ${file} failed: ${r.stderr}`);
+		fs.renameSync(tmp, file);
+	}
+	return file;
 }
 
 /** One colour's ffmpeg processes for the rtp plan: native+grid via tee, hd apart. */
@@ -171,10 +198,8 @@ function startRtpCamera(cam, { fps = 15, gop = 30, logDir, host = '127.0.0.1', w
 			'-payload_type', a.codec === 'pcma' ? '8' : '111', '-ssrc', String(0x3000 + a.port), '-f', 'rtp', `rtp://${host}:${a.port}?pkt_size=1200`] : []),
 	];
 	const big = [
-		'-hide_banner', '-nostdin', '-loglevel', 'warning', '-re',
-		'-f', 'lavfi', '-i', `color=c=${cam.colour}:s=${hd.width}x${hd.height}:r=${fps}`,
-		'-vf', ['drawbox=x=iw*3/4:y=ih*3/4:w=iw/4:h=ih/4:color=black:t=fill', ...drawText(`${cam.name} ${hd.quality}`, Math.round(hd.height / 10))].join(','),
-		'-map', '0:v', ...x264Args('1500k', gop), '-f', 'tee', rtp(hd),
+		'-hide_banner', '-nostdin', '-loglevel', 'warning', '-re', '-stream_loop', '-1',
+		'-i', hdClip(cam, hd, { fps, gop }), '-map', '0:v', '-c:v', 'copy', '-f', 'tee', rtp(hd),
 	];
 	const extras = cam.streams.filter((s) => s.role === 'extra').map((s) => spawnTracked(`camera:${s.stream}`, ...wrap('ffmpeg', [
 		'-hide_banner', '-nostdin', '-loglevel', 'warning', '-re',
