@@ -155,7 +155,7 @@ async function cpuPhase(R) {
 }
 
 async function chromiumPhase(R) {
-  const wall = await startWall({ envOpts: { name: 'bench-audio-wall', sourceLinger: 1, sessionTimeout: 60 } });
+  const wall = await startWall({ envOpts: { name: 'bench-audio-wall', sourceLinger: 1, sessionTimeout: 60, fullRateHd: true } });
   R.heard = [];
   try {
     const { page, manifest } = wall;

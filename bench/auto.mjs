@@ -31,7 +31,9 @@ const f0 = (x) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' 
 async function withWall(R, fn) {
   const cams = await startCameraNetns();
   // H264 cameras only: an H265 camera's transcode would cross lo (and the cap)
-  const env = await startDemoEnv({ name: 'bench-auto', sourceLinger: 5, sessionTimeout: 120, camNetns: cams, h265: [],
+  // fullRateHd: each 720p streams at a camera's bitrate (a looped GOP of
+  // a still picture would not load the capped link)
+  const env = await startDemoEnv({ name: 'bench-auto', sourceLinger: 5, sessionTimeout: 120, camNetns: cams, h265: [], fullRateHd: true,
     extraQualities: [{ quality: '120p', height: 120, bitrate: 100 }] });
   const port = await freeTcpPort();
   const server = spawnTracked('serve.mjs', 'node', [path.join(REPO, 'html', 'serve.mjs'), '--port', String(port), '--host', '127.0.0.1'],
@@ -93,21 +95,44 @@ async function autoPhase(R) {
     R.fullAtStart = await allAt('720p', 30000);
     say(`auto wall at 720p everywhere: ${R.fullAtStart} after ${Date.now() - w0} ms`);
     // Resize (uncapped): the window halved and back; tile 0 changes variant
+    // Split in the page's clock: the resize -> tile 0's ResizeObserver (the
+    // browser laying out; the hint goes out then) -> its first frame at the
+    // new height (requestVideoFrameCallback: server, network and decoding)
     R.resize = [];
+    R.resizeLayout = [];
+    R.resizeServed = [];
     for (let i = 0; i < N_RESIZE; i++) {
       const small = i % 2 === 0;
       const h0 = (await tiles(page, manifest))[0].frameH;
+      await page.evaluate((hPrev) => {
+        const v = document.querySelector('#grid .tile video');
+        const m = (window.__resize = { t0: performance.now(), ro: null, frame: null, armed: false });
+        // the first callback is observe()'s own initial observation
+        const ro = new ResizeObserver(() => {
+          if (!m.armed) m.armed = true;
+          else if (m.ro === null) { m.ro = performance.now(); ro.disconnect(); }
+        });
+        ro.observe(v);
+        const f = (n, meta) => { if (meta.height !== hPrev) m.frame = performance.now(); else v.requestVideoFrameCallback(f); };
+        v.requestVideoFrameCallback(f);
+      }, h0);
+      await waitFor(() => page.evaluate(() => window.__resize.armed), { timeoutMs: 3000, intervalMs: 20 }).catch(() => undefined);
       const t0 = Date.now();
+      await page.evaluate(() => { window.__resize.t0 = performance.now(); });
       await page.setViewportSize(small ? { width: 960, height: 600 } : { width: 1920, height: 1200 });
       const r = await waitFor(async () => {
         const x = (await tiles(page, manifest))[0];
         return x.frameH !== h0 ? x : null;
       }, { timeoutMs: 8000, intervalMs: 10 }).catch(() => null);
       R.resize.push(r ? Date.now() - t0 : null);
+      const m = await page.evaluate(() => window.__resize);
+      R.resizeLayout.push(m.ro !== null ? m.ro - m.t0 : null);
+      R.resizeServed.push(m.ro !== null && m.frame !== null ? m.frame - m.ro : null);
       await sleep(2000);
       if (!small) await allAt('720p', 15000);
     }
     say(`  resize -> new variant on screen (ms): ${R.resize.join(', ')}`);
+    say(`    of which resize -> ResizeObserver (browser layout): ${R.resizeLayout.map(f0).join(', ')}; ResizeObserver -> first frame of the new variant: ${R.resizeServed.map(f0).join(', ')}`);
     await allAt('720p', 20000);
     const full = await qualities();
     say(`auto wall uncapped: ${full.join(', ')}`);
@@ -138,6 +163,8 @@ async function autoPhase(R) {
 
 function render(R, seconds) {
   const rs = (R.resize || []).filter((x) => x !== null);
+  const rl = (R.resizeLayout || []).filter((x) => x !== null);
+  const rv = (R.resizeServed || []).filter((x) => x !== null);
   const rows = [
     [`fixed-720p wall under a ${CAP_KBIT / 1000} Mbit/s cap, ${WINDOW_S} s: frames decoded (9 tiles); freezes longer than 1 s; tiles stalled at the end`,
       R.fixed ? `${R.fixed.frames}; **${R.fixed.freezes}**; ${R.fixed.stalled}` : 'n/a'],
@@ -146,9 +173,13 @@ function render(R, seconds) {
     ['auto wall: the cap lifted -> every tile back at its uncapped quality (ms)', `**${f0(R.upgradeMs)}**`],
     ['resize (window halved / doubled) -> the tile\'s first frame of the new variant: p50 / max (ms)',
       `**${f0(pct(rs, 0.5))}** / ${f0(pct(rs, 1))} (n=${rs.length} of ${(R.resize || []).length})`],
+    ['... of which the browser\'s layout (resize -> the tile\'s ResizeObserver, when the hint goes out): p50 / max (ms)',
+      `${f0(pct(rl, 0.5))} / ${f0(pct(rl, 1))}`],
+    ['... and the hint served (ResizeObserver -> first frame of the new variant: server, network, decoding the GOP replay): p50 / max (ms)',
+      `**${f0(pct(rv, 0.5))}** / ${f0(pct(rv, 1))}`],
   ];
   const head = `Measured ${R.started.slice(0, 16).replace('T', ' ')} UTC on ${os.cpus().length} x ${(os.cpus()[0] || {}).model}, plugin at git ${R.plugin}; `
-    + `the demo wall (9 H264 cameras; 120p/240p/native/720p each, all encoded camera-side) in headless Chromium, the cameras in a namespace of their own, a ${CAP_KBIT} kbit/s tbf cap on lo; run took ${seconds} s.`;
+    + `the demo wall (9 H264 cameras; 120p/240p/native/720p each, all encoded camera-side, the 720p a looped GOP of moving noise at 1.5 Mbit/s) in headless Chromium, the cameras in a namespace of their own, a ${CAP_KBIT} kbit/s tbf cap on lo; run took ${seconds} s.`;
   return `${head}\n\n${['| quality auto measure | janus-multistream |', '|---|---|', ...rows.map(([a, b]) => `| ${a} | ${b} |`)].join('\n')}\n`;
 }
 

@@ -180,7 +180,7 @@ async function rtpPhase(R) {
 // ---------------------------------------------------------------------------
 // 2: Chromium, cold and warm transcode
 async function chromiumPhase(R) {
-  const { env, page, manifest, stop } = await startWall({ envOpts: { name: 'bench-h265-wall', sourceLinger: 4, sessionTimeout: 60 } });
+  const { env, page, manifest, stop } = await startWall({ envOpts: { name: 'bench-h265-wall', sourceLinger: 4, sessionTimeout: 60, fullRateHd: true } });
   const admin = await new AdminClient(env.janus.adminUrl, env.janus.adminSecret).connect();
   try {
     await waitAllPlaying(page, manifest, { count: 9, timeoutMs: 30000 });

@@ -18,7 +18,10 @@
 //                  (the "HD marker") so pixels can tell the two qualities apart.
 //                  Encoded once (one GOP, cached in tests/output/clips/) and
 //                  looped as it is: nine live 720p encoders took most of a
-//                  2-core machine, starving the browser under test
+//                  2-core machine, starving the browser under test. A
+//                  looped still picture costs the network little, though:
+//                  fullRateHd: true (the benches) puts moving noise in the
+//                  clip, so it streams at a real camera's 1.5 Mbit/s
 // The wall (html/js/wall.js) starts each tile on the lowest variant (240p) and
 // a click switches it to the highest (720p).
 // Cameras 3, 6 and 9 (the right column) encode their native and grid
@@ -157,8 +160,8 @@ function drawText(text, size, { frameNumber = true } = {}) {
 /* One GOP of a camera's high quality, encoded once and cached (MPEG-TS keeps
  * the in-band SPS/PPS of every keyframe): looped with -c copy it costs no
  * encoder. Returns the file. */
-function hdClip(cam, hd, { fps, gop }) {
-	const vf = ['drawbox=x=iw*3/4:y=ih*3/4:w=iw/4:h=ih/4:color=black:t=fill',
+function hdClip(cam, hd, { fps, gop, noise = false }) {
+	const vf = [...(noise ? ['noise=alls=12:allf=t'] : []), 'drawbox=x=iw*3/4:y=ih*3/4:w=iw/4:h=ih/4:color=black:t=fill',
 		...drawText(`${cam.name} ${hd.quality}`, Math.round(hd.height / 10), { frameNumber: false })].join(',');
 	const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y',
 		'-f', 'lavfi', '-i', `color=c=${cam.colour}:s=${hd.width}x${hd.height}:r=${fps}`, '-frames:v', String(gop),
@@ -177,7 +180,7 @@ function hdClip(cam, hd, { fps, gop }) {
 }
 
 /** One colour's ffmpeg processes for the rtp plan: native+grid via tee, hd apart. */
-function startRtpCamera(cam, { fps = 15, gop = 30, logDir, host = '127.0.0.1', wrap = (c, a) => [c, a] }) {
+function startRtpCamera(cam, { fps = 15, gop = 30, logDir, host = '127.0.0.1', wrap = (c, a) => [c, a], fullRateHd = false }) {
 	const [nat, grid, hd] = cam.streams;
 	const rtp = (s) => `[f=rtp:payload_type=96:ssrc=${0x2000 + s.port}]rtp://${host}:${s.port}?pkt_size=1200`;
 	const a = cam.audio;
@@ -199,7 +202,7 @@ function startRtpCamera(cam, { fps = 15, gop = 30, logDir, host = '127.0.0.1', w
 	];
 	const big = [
 		'-hide_banner', '-nostdin', '-loglevel', 'warning', '-re', '-stream_loop', '-1',
-		'-i', hdClip(cam, hd, { fps, gop }), '-map', '0:v', '-c:v', 'copy', '-f', 'tee', rtp(hd),
+		'-i', hdClip(cam, hd, { fps, gop, noise: fullRateHd }), '-map', '0:v', '-c:v', 'copy', '-f', 'tee', rtp(hd),
 	];
 	const extras = cam.streams.filter((s) => s.role === 'extra').map((s) => spawnTracked(`camera:${s.stream}`, ...wrap('ffmpeg', [
 		'-hide_banner', '-nostdin', '-loglevel', 'warning', '-re',
@@ -244,11 +247,11 @@ export function rtspPlan({ count = 9, url, width = 640, height = 480 }) {
 }
 
 /** Start the plan's sources; returns the child processes. Staggered so GOPs do not align. */
-async function startSources(plan, kind, { logDir, staggerMs, camNetns }) {
+async function startSources(plan, kind, { logDir, staggerMs, camNetns, fullRateHd }) {
 	if (kind !== 'rtp') return []; // rtsp: started before the plan (it needs the server's port)
 	const children = [];
 	for (let i = 0; i < plan.length; i++) {
-		children.push(...startRtpCamera(plan[i], { logDir, ...(camNetns ? { host: camNetns.hostIp, wrap: camNetns.wrap } : {}) }));
+		children.push(...startRtpCamera(plan[i], { logDir, fullRateHd, ...(camNetns ? { host: camNetns.hostIp, wrap: camNetns.wrap } : {}) }));
 		if (i < plan.length - 1) await sleep(staggerMs);
 	}
 	return children;
@@ -262,6 +265,8 @@ async function startSources(plan, kind, { logDir, staggerMs, camNetns }) {
  *       camNetns (tests/lib/camns.mjs: the cameras in a namespace of their
  *       own, sending over a veth), extraQualities ([{quality, height,
  *       bitrate}]: more variants of each camera, as ffmpeg: transcodes),
+ *       fullRateHd (rtp: each 720p's looped GOP carries moving noise, so it
+ *       streams at a real camera's bitrate; else a still picture, light),
  *       sessionTimeout, onChild(child) called for every process started.
  * Returns { janus, plan, manifest, children, stop() }.
  */
@@ -297,7 +302,7 @@ export async function startDemoEnv(opts = {}) {
 	opts.onChild?.(janus.child);
 	let children = [];
 	try {
-		children = await startSources(plan, kind, { logDir: janus.outDir, staggerMs: opts.staggerMs ?? 220, camNetns: opts.camNetns });
+		children = await startSources(plan, kind, { logDir: janus.outDir, staggerMs: opts.staggerMs ?? 220, camNetns: opts.camNetns, fullRateHd: !!opts.fullRateHd });
 	} catch (e) {
 		await janus.stop();
 		await rtsp?.stop();
