@@ -456,6 +456,8 @@ static gboolean auto_unshown(ms_slot *slot, const ms_auto_slot *as)
 static void auto_keep_warm(ms_slot *slot, const ms_auto_slot *as)
 {
 	ms_source *want[2] = { NULL, NULL };
+	if((as == NULL || !as->is_auto) && slot->warm_src[0] == NULL && slot->warm_src[1] == NULL)
+		return;		/* nothing held, nothing to hold: the tick's common case */
 	g_mutex_lock(&slot->mutex);
 	gboolean shown = slot->status == MS_SLOT_ACTIVE || slot->status == MS_SLOT_BUFFERING;
 	g_mutex_unlock(&slot->mutex);
