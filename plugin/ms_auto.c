@@ -35,8 +35,7 @@ static gboolean same_candidates(const ms_auto_slot *s, const ms_auto_candidate *
 	if(!s->is_auto || s->n_cand != n)
 		return FALSE;
 	for(guint i = 0; i < n; i++) {
-		if(s->cand[i].stream != sorted[i].stream || s->cand[i].height != sorted[i].height ||
-				s->cand[i].kbps != sorted[i].kbps)
+		if(s->cand[i].stream != sorted[i].stream || s->cand[i].height != sorted[i].height)
 			return FALSE;
 	}
 	return TRUE;
@@ -55,8 +54,12 @@ void ms_auto_slot_set(ms_auto_slot *s, const ms_auto_candidate *c, guint n)
 		}
 		sorted[j] = c[i];
 	}
-	if(same_candidates(s, sorted, m))
+	if(same_candidates(s, sorted, m)) {
+		/* The same candidates: only their rates, which are measured, move */
+		for(guint i = 0; i < m; i++)
+			s->cand[i].kbps = sorted[i].kbps;
 		return;
+	}
 	s->is_auto = TRUE;
 	for(guint i = 0; i < m; i++)
 		s->cand[i] = sorted[i];

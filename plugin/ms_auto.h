@@ -86,7 +86,8 @@ typedef struct ms_auto {
  * order; at most MS_AUTO_MAX_CANDIDATES are kept, a list with more should
  * leave out what it cares least about; variants of unknown height other
  * than the stream itself are better left out: they count as native). Set
- * at init/switch/resume: the same candidates again change nothing; others
+ * at init/switch/resume: the same candidates again (streams and heights;
+ * their bitrates are measured and may move) keep pick and level; others
  * clear pick (-1) and level, so the next ms_auto_choose reports the slot
  * changed. Keeps hidden and height. */
 void ms_auto_slot_set(ms_auto_slot *s, const ms_auto_candidate *c, guint n);

@@ -490,9 +490,15 @@ static void auto_choose(ms_session *s, int reply_slot, json_t *request_id, const
 	gint64 now = g_get_monotonic_time();
 	for(guint i = 0; i < s->n_slots; i++)
 		auto_slot_prepare(s->slots[i], &s->auto_slots[i]);
-	guint64 bps = ms_bwe_estimate(ms_session_bwe_lock(s, now), now);
+	ms_bwe *bwe = ms_session_bwe_lock(s, now);
+	guint64 bps = ms_bwe_estimate(bwe, now), send = ms_bwe_send_rate(bwe, now);
+	double loss = ms_bwe_loss(bwe, now);
 	ms_session_bwe_unlock(s);
+	guint64 ups = s->autoq.ups, downs = s->autoq.downs;
 	ms_auto_choose(&s->autoq, s->auto_slots, s->n_slots, bps, now);
+	if(s->autoq.ups != ups || s->autoq.downs != downs)
+		JANUS_LOG(LOG_INFO, MS_TAG "Auto: bandwidth step %s (estimate %" G_GUINT64_FORMAT " bps, sending %"
+			G_GUINT64_FORMAT " bps, loss %.2f)\n", s->autoq.ups != ups ? "up" : "down", bps, send, loss);
 	for(guint i = 0; i < s->n_slots; i++) {
 		ms_auto_slot *as = &s->auto_slots[i];
 		if(!as->is_auto || (!as->changed && (int)i != reply_slot && !auto_unshown(s->slots[i], as)))
@@ -914,12 +920,17 @@ void ms_session_incoming_rtcp(ms_session *s, int mindex, gboolean video, const c
 	ms_rtcp_feedback fb;
 	if(ms_rtcp_read_feedback((const guint8 *)buf, len, &fb)) {
 		ms_bwe *bwe = ms_session_bwe_lock(s, now);
+		guint64 cuts = bwe->cuts;
 		if(fb.reports > 0)
 			ms_bwe_reports(bwe, fb.reports, fb.loss_sum, now);
 		if(fb.nacked > 0)
 			ms_bwe_nacks(bwe, fb.nacked, now);
 		if(fb.remb_bps > 0)
 			ms_bwe_remb(bwe, fb.remb_bps, now);
+		if(bwe->cuts != cuts)
+			JANUS_LOG(LOG_INFO, MS_TAG "Estimate cut to %" G_GUINT64_FORMAT " bps (sending %" G_GUINT64_FORMAT
+				" bps, loss %.2f, REMB %" G_GUINT64_FORMAT ")\n", ms_bwe_estimate(bwe, now),
+				ms_bwe_send_rate(bwe, now), ms_bwe_loss(bwe, now), bwe->remb);
 		s->rtcp.reports += fb.reports;
 		s->rtcp.loss_sum += fb.loss_sum;
 		s->rtcp.loss_max = MAX(s->rtcp.loss_max, fb.loss_max);

@@ -40,3 +40,26 @@ export function capLoopback(rateKbit) {
   try { run(['tc', 'qdisc', 'del', 'dev', 'lo', 'root']); } catch { /* no cap */ }
   if (rateKbit) run(['tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'tbf', 'rate', `${rateKbit}kbit`, 'burst', '16kb', 'latency', '200ms']);
 }
+
+/**
+ * Cap only what the process pid sends from its UDP sockets over `lo` (tc
+ * htb, a tbf under its capped class; u32 on the source port): a viewer's
+ * downlink. The browser's RTCP and the WebSocket cross `lo` freely, as they
+ * would on a real link whose bottleneck is the way down. rateKbit null:
+ * lift it. Returns the ports capped.
+ */
+export function capDownlink(rateKbit, pid) {
+  try { run(['tc', 'qdisc', 'del', 'dev', 'lo', 'root']); } catch { /* no cap */ }
+  if (!rateKbit) return [];
+  const out = execFileSync('ss', ['-Hunap'], { encoding: 'utf8' });
+  const ports = [...new Set(out.split('\n').filter((l) => l.includes(`pid=${pid},`))
+    .map((l) => Number((l.trim().split(/\s+/)[3] || '').split(':').pop())).filter((p) => p > 0))];
+  run(['tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '2']);
+  run(['tc', 'class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:1', 'htb', 'rate', '10gbit']);
+  run(['tc', 'class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:2', 'htb', 'rate', '10gbit']);
+  run(['tc', 'qdisc', 'add', 'dev', 'lo', 'parent', '1:1', 'handle', '10:', 'tbf', 'rate', `${rateKbit}kbit`, 'burst', '16kb', 'latency', '200ms']);
+  for (const p of ports)
+    run(['tc', 'filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32',
+      'match', 'ip', 'protocol', '17', '0xff', 'match', 'ip', 'sport', String(p), '0xffff', 'flowid', '1:1']);
+  return ports;
+}

@@ -217,6 +217,35 @@ static void test_equal_slots_in_turn(void)
 		g_assert_cmpstr(shown(&s[i]), ==, "cam-360p");
 }
 
+/* The caller sets the candidates again on every choice with their
+ * measured bitrates, which move a little each time: that is the same
+ * slot, stepped down as it was and held as it was (it once started over
+ * at its size choice each time, and so stepped up with no hold). */
+static void test_measured_rates_move(void)
+{
+	ms_auto a = { 0 };
+	ms_auto_slot s;
+	auto_slot(&s, 720);
+	ms_auto_candidate c[G_N_ELEMENTS(cam)];
+	memcpy(c, cam, sizeof(c));
+	g_assert_cmpuint(ms_auto_choose(&a, &s, 1, 1000 * K, T0), ==, 1);
+	g_assert_cmpstr(shown(&s), ==, "cam-360p");	/* 720p (2500) does not fit */
+	g_assert_cmpuint(s.level, ==, 1);
+	/* Room for 720p now, but within the hold; the rates move each time */
+	for(guint i = 1; i < 8; i++) {
+		for(guint j = 0; j < G_N_ELEMENTS(c); j++)
+			c[j].kbps = (c[j].height == 720 ? 2400 : 700) + 10 * i;
+		ms_auto_slot_set(&s, c, G_N_ELEMENTS(c));
+		g_assert_cmpuint(ms_auto_choose(&a, &s, 1, 4000 * K, T0 + i * 250 * MS), ==, 0);
+		g_assert_cmpstr(shown(&s), ==, "cam-360p");
+		g_assert_cmpuint(s.level, ==, 1);
+		g_assert_cmpuint(s.cand[1].kbps, ==, 700 + 10 * i);
+	}
+	/* After the hold from the first sight of room: up */
+	g_assert_cmpuint(ms_auto_choose(&a, &s, 1, 4000 * K, T0 + 250 * MS + MS_AUTO_HOLD_US), ==, 1);
+	g_assert_cmpstr(shown(&s), ==, "cam-720p");
+}
+
 static void test_step_up_hold(void)
 {
 	ms_auto a = { 0 };
@@ -412,6 +441,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/ms/auto/visibility", test_visibility);
 	g_test_add_func("/ms/auto/step-down", test_step_down);
 	g_test_add_func("/ms/auto/equal-slots-in-turn", test_equal_slots_in_turn);
+	g_test_add_func("/ms/auto/measured-rates-move", test_measured_rates_move);
 	g_test_add_func("/ms/auto/step-up-hold", test_step_up_hold);
 	g_test_add_func("/ms/auto/no-flapping", test_no_flapping);
 	g_test_add_func("/ms/auto/backoff", test_backoff);
