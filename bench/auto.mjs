@@ -2,14 +2,17 @@
 // inside a private network namespace). The demo wall (9 cameras, each with
 // 120p/240p/native/720p) in headless Chromium; the cameras in a namespace of
 // their own (tests/lib/camns.mjs), so a 1.5 Mbit/s cap on `lo` (tc tbf)
-// throttles only what Janus sends the browser.
+// throttles only what crosses between Janus and the browser.
 //
 // 1. A fixed-720p wall (every tile switched to 720p) under the cap: frames
 //    decoded, freezes longer than 1 s.
-// 2. The auto wall (big tiles: 720p when uncapped) under the same cap: time
-//    to settle (every tile playing, no quality change for 3 s), then freezes
-//    and frames over the window; the cap lifted: time until every tile is
-//    back at its uncapped quality.
+// 2. The auto wall (big tiles: 720p when uncapped) under the same cap, twice:
+//    on everything crossing lo (the browser's RTCP and the WebSocket too),
+//    then on what Janus sends alone (tc htb with a tbf under it, u32 on
+//    Janus's UDP ports: a viewer's downlink). Each time: time to settle
+//    (every tile playing, the heights it decodes unchanged for 3 s), then
+//    freezes and frames over the window; the cap lifted: time until every
+//    tile is back at its uncapped quality.
 // 3. Resize to the new variant (uncapped, before 2): the browser window
 //    halved and doubled; time from the resize to the tile's first frame at
 //    the new height, p50.
@@ -25,6 +28,7 @@ import { rowBench, pct, QUICK } from './lib/rows.mjs';
 
 const { out: OUT, say, main } = rowBench('auto');
 const CAP_KBIT = 1500;
+const CAP_MODES = ['lo', 'down'];
 const WINDOW_S = QUICK ? 15 : 60;
 const N_RESIZE = QUICK ? 2 : 6;
 const f0 = (x) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : `${Math.round(x)}`);
@@ -138,32 +142,38 @@ async function autoPhase(R) {
     const full = await qualities();
     say(`auto wall uncapped: ${full.join(', ')}`);
     R.autoFull = full;
-    if (process.env.BENCH_CAP === 'down') say(`  capped ports: ${capDownlink(CAP_KBIT, env.janus.child.pid).join(', ')}`);
-    else capLoopback(CAP_KBIT);
-    // Settled: what every tile decodes (its frames' heights) unchanged for
-    // 3 s, every tile playing. What the viewer sees, not the statuses (they
-    // cross the capped link too, on a TCP connection that backs off).
-    const c0 = Date.now();
-    const heights = async () => (await tiles(page, manifest)).map((x) => x.frameH);
-    let last = await heights(), stableSince = Date.now();
-    while (Date.now() - c0 < 30000) {
-      await sleep(200);
-      const h = await heights();
-      if (h.join() !== last.join()) { last = h; stableSince = Date.now(); }
-      const playing = (await tiles(page, manifest)).every((x) => x.sinceFrameMs !== null && x.sinceFrameMs < 500);
-      if (playing && Date.now() - stableSince >= 3000) break;
+    // Two caps in turn, each for the window then lifted: on everything that
+    // crosses lo (both ways: the browser's RTCP and the WebSocket too), and
+    // on what Janus sends alone (a viewer's downlink)
+    for (const mode of CAP_MODES) {
+      const r = (R[mode] = {});
+      if (mode === 'down') say(`auto wall, cap on Janus's sending only (its ports ${capDownlink(CAP_KBIT, env.janus.child.pid).join(', ')})`);
+      else { say('auto wall, cap on lo'); capLoopback(CAP_KBIT); }
+      // Settled: what every tile decodes (its frames' heights) unchanged for
+      // 3 s, every tile playing. What the viewer sees, not the statuses (they
+      // cross the capped link too, on a TCP connection that backs off).
+      const c0 = Date.now();
+      const heights = async () => (await tiles(page, manifest)).map((x) => x.frameH);
+      let last = await heights(), stableSince = Date.now();
+      while (Date.now() - c0 < 30000) {
+        await sleep(200);
+        const h = await heights();
+        if (h.join() !== last.join()) { last = h; stableSince = Date.now(); }
+        const playing = (await tiles(page, manifest)).every((x) => x.sinceFrameMs !== null && x.sinceFrameMs < 500);
+        if (playing && Date.now() - stableSince >= 3000) break;
+      }
+      r.settleMs = stableSince - c0;
+      r.capped = last.map((x) => `${x}p`);
+      say(`  capped: settled in ${r.settleMs} ms, decoding ${r.capped.join(', ')} (statuses say ${(await qualities()).join(', ')})`);
+      r.auto = await watch(page, manifest, WINDOW_S);
+      say(`  auto: ${r.auto.frames} frames, ${r.auto.freezes} freezes > 1 s, ${r.auto.stalled} tiles stalled at the end`);
+      capLoopback(null);
+      const u0 = Date.now();
+      await waitFor(async () => (await qualities()).join() === full.join(), { timeoutMs: 60000, intervalMs: 200, what: 'back to full quality' })
+        .then(() => { r.upgradeMs = Date.now() - u0; }, () => { r.upgradeMs = null; });
+      say(`  cap lifted: back to full quality in ${r.upgradeMs} ms`);
+      await sleep(3000);
     }
-    R.settleMs = stableSince - c0;
-    R.autoCapped = last.map((x) => `${x}p`);
-    R.autoCappedStatus = await qualities();
-    say(`  capped: settled in ${R.settleMs} ms, decoding ${R.autoCapped.join(', ')} (statuses say ${R.autoCappedStatus.join(', ')})`);
-    R.auto = await watch(page, manifest, WINDOW_S);
-    say(`  auto: ${R.auto.frames} frames, ${R.auto.freezes} freezes > 1 s, ${R.auto.stalled} tiles stalled at the end`);
-    capLoopback(null);
-    const u0 = Date.now();
-    await waitFor(async () => (await qualities()).join() === full.join(), { timeoutMs: 60000, intervalMs: 200, what: 'back to full quality' })
-      .then(() => { R.upgradeMs = Date.now() - u0; }, () => { R.upgradeMs = null; });
-    say(`  cap lifted: back to full quality in ${R.upgradeMs} ms`);
     await ctx.close();
   });
 }
@@ -175,9 +185,15 @@ function render(R, seconds) {
   const rows = [
     [`fixed-720p wall under a ${CAP_KBIT / 1000} Mbit/s cap, ${WINDOW_S} s: frames decoded (9 tiles); freezes longer than 1 s; tiles stalled at the end`,
       R.fixed ? `${R.fixed.frames}; **${R.fixed.freezes}**; ${R.fixed.stalled}` : 'n/a'],
-    [`auto wall (9 tiles, 720p each uncapped) under the same cap: time to settle (ms: every tile playing, the heights it decodes unchanged for 3 s); then ${WINDOW_S} s: frames decoded; freezes longer than 1 s; tiles stalled`,
-      R.auto ? `**${f0(R.settleMs)}**; ${R.auto.frames}; **${R.auto.freezes}**; ${R.auto.stalled} (decoding ${(R.autoCapped || []).join(', ')})` : 'n/a'],
-    ['auto wall: the cap lifted -> every tile back at its uncapped quality (ms)', `**${f0(R.upgradeMs)}**`],
+    ...CAP_MODES.flatMap((mode) => {
+      const r = R[mode] || {};
+      const what = mode === 'down' ? `a ${CAP_KBIT / 1000} Mbit/s cap on what Janus sends (the downlink; RTCP and WebSocket free)` : 'the same cap (on lo, both ways)';
+      return [
+        [`auto wall (9 tiles, 720p each uncapped) under ${what}: time to settle (ms: every tile playing, the heights it decodes unchanged for 3 s); then ${WINDOW_S} s: frames decoded; freezes longer than 1 s; tiles stalled`,
+          r.auto ? `**${f0(r.settleMs)}**; ${r.auto.frames}; **${r.auto.freezes}**; ${r.auto.stalled} (decoding ${(r.capped || []).join(', ')})` : 'n/a'],
+        [`auto wall: that cap lifted -> every tile back at its uncapped quality (ms)`, `**${f0(r.upgradeMs)}**`],
+      ];
+    }),
     ['resize (window halved / doubled) -> the tile\'s first frame of the new variant: p50 / max (ms)',
       `**${f0(pct(rs, 0.5))}** / ${f0(pct(rs, 1))} (n=${rs.length} of ${(R.resize || []).length})`],
     ['... of which the browser\'s layout (resize -> the tile\'s ResizeObserver, when the hint goes out): p50 / max (ms)',

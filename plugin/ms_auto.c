@@ -179,6 +179,7 @@ guint ms_auto_choose(ms_auto *a, ms_auto_slot *slots, guint n, guint64 available
 	for(guint i = 0; i < n; i++) {
 		ms_auto_slot *s = &slots[i];
 		s->prev = s->pick;
+		s->stepped_up = FALSE;
 		if(!s->is_auto)
 			continue;
 		gint size = size_choice(s);
@@ -223,6 +224,7 @@ guint ms_auto_choose(ms_auto *a, ms_auto_slot *slots, guint n, guint64 available
 			/* Every step that still fits, the largest rendered first */
 			do {
 				sum = step(v, TRUE, sum);
+				v->stepped_up = TRUE;
 				a->ups++;
 			} while((v = up_next(slots, n, sum, available_bps)) != NULL);
 			a->last_up = now;

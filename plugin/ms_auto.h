@@ -69,6 +69,8 @@ typedef struct ms_auto_slot {
 	guint level;		/* candidates below its size choice (bandwidth) */
 	gint prev;		/* pick before the last ms_auto_choose */
 	gboolean changed;	/* ... which changed it: switch the slot */
+	gboolean stepped_up;	/* ... by a bandwidth step up: the new pick is a
+				 * probe of the link (start it without a burst) */
 } ms_auto_slot;
 
 /* Zeroed: a fresh engine (one per viewer). */

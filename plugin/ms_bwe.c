@@ -174,13 +174,17 @@ void ms_bwe_remb(ms_bwe *b, guint64 bps, gint64 now)
 		b->forgiven++;
 		return;
 	}
-	/* A REMB lower than the last one and than what goes out: the
-	 * receiver saw a queue build up just now. Cut to it, as loss does. */
+	/* A REMB lower than the last one and than what goes out, with loss:
+	 * the receiver saw a queue build up just now. Cut to it, as loss
+	 * does. Without loss it is no cut: the receiver's estimate follows
+	 * what arrives down (to 0.85 of it), and each step down's replay reads
+	 * to it as a queue again, so cutting to it spirals down to the
+	 * smallest variants on a link that carries more. */
 	ms_bwe_bucket w;
 	gint64 start;
 	window(b, now, &w, &start);
 	if(b->remb > 0 && bps < b->remb * MS_BWE_REMB_DROP && bps < settled_rate(b, &w, start, now) &&
-			now >= cut_over(b))
+			loss_of(&w) >= MS_BWE_LOSS_LOW && now >= cut_over(b))
 		cut(b, bps, now);
 	b->remb = bps;
 	b->remb_at = now;

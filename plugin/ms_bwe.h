@@ -13,8 +13,11 @@
  * up: taken as a cap, one replay pushed a 9-tile wall down to its
  * smallest variants and kept it there, uncapped, for good. What it tells
  * is kept: a REMB that drops (below MS_BWE_REMB_DROP of the last one, and
- * below the send rate) is a queue seen building up, and cuts the estimate
- * to it, with the loss rule's interval; and a loss cut goes down to a
+ * below the send rate) while the window shows loss (MS_BWE_LOSS_LOW or
+ * more) is a queue seen building up, and cuts the estimate to it, with
+ * the loss rule's interval (without loss it would spiral: the receiver's
+ * estimate follows what arrives down, and every step down's replay reads
+ * to it as a queue again); and a loss cut goes down to a
  * fresh REMB when that is lower than the loss rule's target. Neither
  * holds growth back.
  *

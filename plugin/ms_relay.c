@@ -188,6 +188,8 @@ static void step(ms_slot *slot, ms_source *src, const ms_packet *pkt, gint64 now
 		ms_gop *gop = ms_source_gop_locked(src);
 		offer.cache = ms_gop_ready(gop, now, ms_config.gop_cache_age) &&
 			!ms_gop_keyframe_due(gop, now, MS_KEYFRAME_DUE_US);
+		if(src == slot->sw.next && slot->next_live)
+			offer.cache = FALSE;	/* its live keyframe, no burst */
 		offer.budget = offer.cache && ms_source_replay_allowed(src, now);
 	}
 	gboolean media = media_ready(slot);
@@ -208,6 +210,9 @@ static void step(ms_slot *slot, ms_source *src, const ms_packet *pkt, gint64 now
 			break;
 	}
 	if(r.flipped) {
+		if(slot->next_live)
+			slot->live_flip = now;
+		slot->next_live = FALSE;
 		ms_relay_set_status(slot, MS_SLOT_EV_FLIP, NULL, NULL, NULL);
 	} else if(r.synced && slot->status != MS_SLOT_ACTIVE) {
 		ms_relay_set_status(slot, MS_SLOT_EV_FLIP, NULL, NULL, NULL);

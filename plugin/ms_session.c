@@ -245,13 +245,15 @@ static void set_names(ms_slot *slot, const char *resolved, const char *quality)
  * flip can report "active". resolved NULL: the names stay (the slot moves
  * to a transcode of what it shows). */
 static void bind_next(ms_slot *slot, ms_source *src, const char *resolved, const char *quality,
-		json_t *request_id, const char *transaction)
+		json_t *request_id, const char *transaction, gboolean live)
 {
 	gboolean now = FALSE;
 	ms_source_add_consumer(src, &slot->consumer);
 	g_mutex_lock(&slot->mutex);
 	gboolean flowing = slot->status == MS_SLOT_ACTIVE || slot->status == MS_SLOT_BUFFERING;
 	ms_source *dropped = (ms_source *)ms_switch_bind(&slot->sw, src, flowing, &now);
+	slot->next_live = live && !now;
+	slot->live_at = g_get_monotonic_time();
 	if(resolved != NULL)
 		set_names(slot, resolved, quality);
 	ms_relay_set_status(slot, MS_SLOT_EV_BIND, request_id, transaction, NULL);
@@ -293,7 +295,7 @@ static void fix_codec(ms_slot *slot, ms_source *src)
 	JANUS_LOG(LOG_INFO, MS_TAG "Slot %d: %s sends %s, which its m-line lacks: %s\n", slot->index,
 		ms_source_name(src), ms_source_codec_name(src), t != NULL ? "transcoding" : "error");
 	if(t != NULL) {
-		bind_next(slot, t, NULL, NULL, NULL, NULL);
+		bind_next(slot, t, NULL, NULL, NULL, NULL, FALSE);
 		return;
 	}
 	slot_unbind(slot);
@@ -372,9 +374,10 @@ static ms_source *auto_warm(ms_source *stream, ms_source *pick)
 	return best;
 }
 
-/* Show an auto slot's pick (bind it; NULL: leave the slot inactive); a
+/* Show an auto slot's pick (bind it; NULL: leave the slot inactive; live:
+ * from its next live keyframe, a bandwidth step up); a
  * request's reply when request_id is given. Session mutex held. */
-static void auto_show(ms_slot *slot, ms_source *pick, json_t *request_id, const char *transaction)
+static void auto_show(ms_slot *slot, ms_source *pick, gboolean live, json_t *request_id, const char *transaction)
 {
 	g_mutex_lock(&slot->mutex);
 	ms_source *stream = ms_slot_auto(slot) ? ms_sources_lookup(slot->stream) : NULL;
@@ -418,13 +421,13 @@ static void auto_show(ms_slot *slot, ms_source *pick, json_t *request_id, const 
 		g_mutex_lock(&slot->mutex);
 		g_strlcpy(slot->actual, quality_of(member), sizeof(slot->actual));
 		g_mutex_unlock(&slot->mutex);
-		bind_next(slot, warm, NULL, NULL, NULL, NULL);
+		bind_next(slot, warm, NULL, NULL, NULL, NULL, FALSE);
 	}
 	if(!same) {
 		g_mutex_lock(&slot->mutex);
 		g_strlcpy(slot->actual, quality_of(pick), sizeof(slot->actual));
 		g_mutex_unlock(&slot->mutex);
-		bind_next(slot, shown, NULL, NULL, request_id, transaction);
+		bind_next(slot, shown, NULL, NULL, request_id, transaction, live);
 	} else if(request_id != NULL) {
 		/* Already showing its pick: the reply tells it as it is */
 		g_mutex_lock(&slot->mutex);
@@ -480,6 +483,26 @@ static void auto_keep_warm(ms_slot *slot, const ms_auto_slot *as)
 	slot->warm_src[1] = want[1] != want[0] ? want[1] : NULL;
 }
 
+/* Is a bandwidth step up of this viewer still in flight: waiting for its
+ * live keyframe (for MS_AUTO_PROBE_WAIT_US at most: a source that went
+ * silent holds nothing back), or flipped less than MS_AUTO_PROBE_SETTLE_US
+ * ago (a receiver report's time)? Session mutex held. */
+#define MS_AUTO_PROBE_WAIT_US (4 * G_USEC_PER_SEC)
+#define MS_AUTO_PROBE_SETTLE_US G_USEC_PER_SEC
+#define MS_AUTO_PROBE_FACTOR 4
+static gboolean auto_probing(ms_session *s, gint64 now)
+{
+	gboolean probing = FALSE;
+	for(guint i = 0; i < s->n_slots && !probing; i++) {
+		ms_slot *slot = s->slots[i];
+		g_mutex_lock(&slot->mutex);
+		probing = (slot->next_live && now - slot->live_at < MS_AUTO_PROBE_WAIT_US) ||
+			(slot->live_flip > 0 && now - slot->live_flip < MS_AUTO_PROBE_SETTLE_US);
+		g_mutex_unlock(&slot->mutex);
+	}
+	return probing;
+}
+
 /* Let the auto engine pick for every auto slot (size, visibility, the
  * viewer's bandwidth) and show what changed; reply_slot (a request's, or
  * -1) is answered even when it did not change. Session mutex held. */
@@ -494,6 +517,14 @@ static void auto_choose(ms_session *s, int reply_slot, json_t *request_id, const
 	guint64 bps = ms_bwe_estimate(bwe, now), send = ms_bwe_send_rate(bwe, now);
 	double loss = ms_bwe_loss(bwe, now);
 	ms_session_bwe_unlock(s);
+	if(bps > 0) {
+		/* A step up is a probe of the link: no other until it has
+		 * flipped and the browser has had its say on it, and none to
+		 * more than MS_AUTO_PROBE_FACTOR times what the slots carry now
+		 * (the estimate grows blind: the plugin sends no padding) */
+		guint64 sum = MAX(ms_auto_sum_bps(s->auto_slots, s->n_slots), 1);
+		bps = MIN(bps, auto_probing(s, now) ? sum : sum * MS_AUTO_PROBE_FACTOR);
+	}
 	guint64 ups = s->autoq.ups, downs = s->autoq.downs;
 	ms_auto_choose(&s->autoq, s->auto_slots, s->n_slots, bps, now);
 	if(s->autoq.ups != ups || s->autoq.downs != downs)
@@ -504,7 +535,7 @@ static void auto_choose(ms_session *s, int reply_slot, json_t *request_id, const
 		if(!as->is_auto || (!as->changed && (int)i != reply_slot && !auto_unshown(s->slots[i], as)))
 			continue;
 		const ms_auto_candidate *c = ms_auto_picked(as);
-		auto_show(s->slots[i], c != NULL ? (ms_source *)c->stream : NULL,
+		auto_show(s->slots[i], c != NULL ? (ms_source *)c->stream : NULL, as->stepped_up,
 			(int)i == reply_slot ? request_id : NULL, (int)i == reply_slot ? transaction : NULL);
 	}
 	for(guint i = 0; i < s->n_slots; i++)
@@ -675,7 +706,7 @@ static ms_error switch_to(ms_slot *slot, ms_request *req, const char *token, con
 	if(is_auto)
 		auto_choose(slot->session, slot->index, req->request_id, transaction);	/* the plugin picks, now and later */
 	else
-		bind_next(slot, shown, req->resolved, req->quality, req->request_id, transaction);
+		bind_next(slot, shown, req->resolved, req->quality, req->request_id, transaction, FALSE);
 	follow_audio(slot);
 	return MS_OK;
 }

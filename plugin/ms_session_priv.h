@@ -60,6 +60,12 @@ typedef struct ms_slot {
 	 * for it: its rewritten packets, and the live packets of the bound
 	 * source that arrive meanwhile, in order */
 	gboolean replaying;
+	/* The pending switch starts at next's live keyframe, never from its
+	 * cache: a bandwidth step up of quality auto, whose replay would be a
+	 * burst on a link not known to carry even the steady rate */
+	gboolean next_live;
+	gint64 live_at;			/* when it was asked for */
+	gint64 live_flip;		/* when such a step up last flipped (0: never) */
 	GByteArray *replay;		/* packets, each a guint16 length then the bytes */
 	GByteArray *backlog;		/* same layout */
 } ms_slot;

@@ -253,6 +253,33 @@ static void test_remb(void)
 	g_assert_cmpuint(c.remb, ==, 300000);
 }
 
+/* A REMB that drops below what goes out cuts to it when the window shows
+ * loss; without loss it does not (it once spiralled a capped wall down to
+ * its smallest variants: the receiver's estimate follows what arrives). */
+static void test_remb_drop(void)
+{
+	ms_bwe b = { 0 };
+	gint64 t = run(&b, T0, 2 * S, 1000000, 0);
+	ms_bwe_remb(&b, 1200000, t);
+	ms_bwe_remb(&b, 600000, t + 10 * MS);
+	g_assert_cmpuint(b.cuts, ==, 0);
+	g_assert_cmpuint(ms_bwe_estimate(&b, t), ==, 0);
+	/* 3 % loss: not enough for the loss rule, enough to trust the REMB */
+	ms_bwe c = { 0 };
+	gint64 u = run(&c, T0, 2 * S, 1000000, 8);
+	g_assert_cmpuint(c.cuts, ==, 0);
+	ms_bwe_remb(&c, 1200000, u);
+	ms_bwe_remb(&c, 600000, u + 10 * MS);
+	g_assert_cmpuint(c.cuts, ==, 1);
+	g_assert_cmpuint(ms_bwe_estimate(&c, u + 10 * MS), ==, 600000);
+	/* a REMB that drops a little (above MS_BWE_REMB_DROP) is no cut */
+	ms_bwe d = { 0 };
+	u = run(&d, T0, 2 * S, 1000000, 8);
+	ms_bwe_remb(&d, 900000, u);
+	ms_bwe_remb(&d, 900000 * MS_BWE_REMB_DROP + 1000, u + 10 * MS);
+	g_assert_cmpuint(d.cuts, ==, 0);
+}
+
 /* What was summed and handed over at once counts as sent then. */
 static void test_sent_many(void)
 {
@@ -305,5 +332,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/ms/bwe/burst-grace", test_burst_grace);
 	g_test_add_func("/ms/bwe/sent-many", test_sent_many);
 	g_test_add_func("/ms/bwe/remb", test_remb);
+	g_test_add_func("/ms/bwe/remb-drop", test_remb_drop);
 	return g_test_run();
 }
