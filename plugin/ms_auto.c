@@ -146,7 +146,7 @@ static ms_auto_slot *down_next(ms_auto_slot *slots, guint n)
 
 /* The next to step up: the largest rendered whose step fits with the
  * margin, then the most stepped. */
-static ms_auto_slot *up_next(ms_auto_slot *slots, guint n, guint64 sum, guint64 avail)
+static ms_auto_slot *up_next(const ms_auto *a, ms_auto_slot *slots, guint n, guint64 sum, guint64 avail)
 {
 	ms_auto_slot *v = NULL;
 	for(guint i = 0; i < n; i++) {
@@ -154,7 +154,7 @@ static ms_auto_slot *up_next(ms_auto_slot *slots, guint n, guint64 sum, guint64 
 		if(!s->is_auto || s->level == 0 || s->pick < 0 || (guint)s->pick + 1 >= s->n_cand)
 			continue;
 		guint64 with = sum - bps_of(s) + (guint64)ms_auto_kbps(&s->cand[s->pick + 1]) * 1000;
-		if(with * (100 + MS_AUTO_UP_MARGIN_PERCENT) > avail * 100)
+		if(with * (100 + MS_AUTO_UP_MARGIN_PERCENT) > avail * 100 || (a->up_limit > 0 && with > a->up_limit))
 			continue;
 		if(v == NULL || tall(s->height) > tall(v->height) ||
 				(tall(s->height) == tall(v->height) && s->level > v->level))
@@ -166,7 +166,7 @@ static ms_auto_slot *up_next(ms_auto_slot *slots, guint n, guint64 sum, guint64 
 /* After a step: the next step up waits from now (wait). */
 static void hold_from(ms_auto *a, ms_auto_slot *slots, guint n, guint64 sum, guint64 avail, gint64 now, gint64 wait)
 {
-	a->up_fits = sum <= avail && up_next(slots, n, sum, avail) != NULL;
+	a->up_fits = sum <= avail && up_next(a, slots, n, sum, avail) != NULL;
 	a->up_since = now;
 	a->wait = wait;
 }
@@ -214,7 +214,7 @@ guint ms_auto_choose(ms_auto *a, ms_auto_slot *slots, guint n, guint64 available
 		}
 	} else {
 		/* Up only after the room has been there for the hold time */
-		ms_auto_slot *v = up_next(slots, n, sum, available_bps);
+		ms_auto_slot *v = up_next(a, slots, n, sum, available_bps);
 		if(v == NULL) {
 			a->up_fits = FALSE;
 		} else if(!a->up_fits) {
@@ -226,7 +226,7 @@ guint ms_auto_choose(ms_auto *a, ms_auto_slot *slots, guint n, guint64 available
 				sum = step(v, TRUE, sum);
 				v->stepped_up = TRUE;
 				a->ups++;
-			} while((v = up_next(slots, n, sum, available_bps)) != NULL);
+			} while((v = up_next(a, slots, n, sum, available_bps)) != NULL);
 			a->last_up = now;
 			hold_from(a, slots, n, sum, available_bps, now, MS_AUTO_UP_AGAIN_US);
 		}

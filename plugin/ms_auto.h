@@ -47,7 +47,7 @@
 #define MS_AUTO_UP_MARGIN_PERCENT 20
 #define MS_AUTO_HOLD_US (3 * G_USEC_PER_SEC)
 #define MS_AUTO_UP_AGAIN_US G_USEC_PER_SEC
-#define MS_AUTO_HOLD_MAX_US (60 * G_USEC_PER_SEC)
+#define MS_AUTO_HOLD_MAX_US (16 * G_USEC_PER_SEC)
 #define MS_AUTO_UP_FAIL_US (5 * G_USEC_PER_SEC)
 #define MS_AUTO_NATIVE_KBPS 4500
 
@@ -82,6 +82,9 @@ typedef struct ms_auto {
 	gint64 wait;		/* what the next step up waits: the hold after a
 				 * step down, MS_AUTO_UP_AGAIN_US after a step up */
 	guint64 ups, downs;	/* bandwidth steps, for stats */
+	guint64 up_limit;	/* the caller's: steps up for bandwidth only while
+				 * the sum stays at or under it (0: no limit; sizes
+				 * and steps down never look at it) */
 } ms_auto;
 
 /* An auto slot of these candidates (the stream and its variants, in any

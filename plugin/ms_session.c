@@ -517,14 +517,12 @@ static void auto_choose(ms_session *s, int reply_slot, json_t *request_id, const
 	guint64 bps = ms_bwe_estimate(bwe, now), send = ms_bwe_send_rate(bwe, now);
 	double loss = ms_bwe_loss(bwe, now);
 	ms_session_bwe_unlock(s);
-	if(bps > 0) {
-		/* A step up is a probe of the link: no other until it has
-		 * flipped and the browser has had its say on it, and none to
-		 * more than MS_AUTO_PROBE_FACTOR times what the slots carry now
-		 * (the estimate grows blind: the plugin sends no padding) */
-		guint64 sum = MAX(ms_auto_sum_bps(s->auto_slots, s->n_slots), 1);
-		bps = MIN(bps, auto_probing(s, now) ? sum : sum * MS_AUTO_PROBE_FACTOR);
-	}
+	/* A step up is a probe of the link: no other until it has flipped and
+	 * the browser has had its say on it, and none to more than
+	 * MS_AUTO_PROBE_FACTOR times what the slots carry now (the estimate
+	 * grows blind: the plugin sends no padding) */
+	guint64 sum = MAX(ms_auto_sum_bps(s->auto_slots, s->n_slots), 1);
+	s->autoq.up_limit = auto_probing(s, now) ? sum : sum * MS_AUTO_PROBE_FACTOR;
 	guint64 ups = s->autoq.ups, downs = s->autoq.downs;
 	ms_auto_choose(&s->autoq, s->auto_slots, s->n_slots, bps, now);
 	if(s->autoq.ups != ups || s->autoq.downs != downs)

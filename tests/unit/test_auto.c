@@ -244,6 +244,52 @@ static void test_measured_rates_move(void)
 	/* After the hold from the first sight of room: up */
 	g_assert_cmpuint(ms_auto_choose(&a, &s, 1, 4000 * K, T0 + 250 * MS + MS_AUTO_HOLD_US), ==, 1);
 	g_assert_cmpstr(shown(&s), ==, "cam-720p");
+	g_assert_true(s.stepped_up);		/* a probe of the link */
+	/* ... only for that choice; a resize is never one */
+	s.height = 200;
+	g_assert_cmpuint(ms_auto_choose(&a, &s, 1, 4000 * K, T0 + 5 * S), ==, 1);
+	g_assert_cmpstr(shown(&s), ==, "cam-360p");
+	g_assert_false(s.stepped_up);
+	s.height = 720;
+	g_assert_cmpuint(ms_auto_choose(&a, &s, 1, 4000 * K, T0 + 6 * S), ==, 1);
+	g_assert_cmpstr(shown(&s), ==, "cam-720p");
+	g_assert_false(s.stepped_up);
+}
+
+/* The caller's up_limit bounds steps up for bandwidth (a probe at a time,
+ * never more than so many times what is carried), never sizes. */
+static void test_up_limit(void)
+{
+	ms_auto a = { 0 };
+	ms_auto_slot s[2];
+	auto_slot(&s[0], 720);		/* 720p, 2500 */
+	auto_slot(&s[1], 720);
+	ms_auto_choose(&a, s, 2, 2000 * K, T0);
+	g_assert_cmpstr(shown(&s[0]), ==, "cam-360p");
+	g_assert_cmpstr(shown(&s[1]), ==, "cam-360p");
+	/* room for both (2 * 2500 * 1.2 < 7000), but a limit of 3500: one */
+	a.up_limit = 3500 * K;
+	g_assert_cmpuint(hold_at(&a, s, 2, 7000 * K, T0 + S, T0 + S + MS_AUTO_HOLD_US + 250 * MS), ==, 1);
+	g_assert_cmpuint(ms_auto_sum_bps(s, 2), ==, 3300 * K);
+	/* a limit at the sum: no step up however long */
+	a.up_limit = 3300 * K;
+	g_assert_cmpuint(hold_at(&a, s, 2, 7000 * K, T0 + 5 * S, T0 + 15 * S), ==, 0);
+	/* sizes never look at it: a shrink and an enlargement at once */
+	s[0].height = 100;
+	s[1].height = 100;
+	g_assert_cmpuint(ms_auto_choose(&a, s, 2, 7000 * K, T0 + 15 * S), >=, 1);
+	g_assert_cmpstr(shown(&s[0]), ==, "cam-180p");
+	g_assert_cmpstr(shown(&s[1]), ==, "cam-180p");
+	a.up_limit = 600 * K;
+	s[0].height = 720;
+	s[1].height = 720;
+	ms_auto_choose(&a, s, 2, 7000 * K, T0 + 16 * S);
+	g_assert_cmpuint(ms_auto_sum_bps(s, 2), >, 600 * K);
+	/* no limit: the other steps up after its hold */
+	a.up_limit = 0;
+	hold_at(&a, s, 2, 7000 * K, T0 + 17 * S, T0 + 30 * S);
+	g_assert_cmpstr(shown(&s[0]), ==, "cam-720p");
+	g_assert_cmpstr(shown(&s[1]), ==, "cam-720p");
 }
 
 static void test_step_up_hold(void)
@@ -442,6 +488,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/ms/auto/step-down", test_step_down);
 	g_test_add_func("/ms/auto/equal-slots-in-turn", test_equal_slots_in_turn);
 	g_test_add_func("/ms/auto/measured-rates-move", test_measured_rates_move);
+	g_test_add_func("/ms/auto/up-limit", test_up_limit);
 	g_test_add_func("/ms/auto/step-up-hold", test_step_up_hold);
 	g_test_add_func("/ms/auto/no-flapping", test_no_flapping);
 	g_test_add_func("/ms/auto/backoff", test_backoff);
