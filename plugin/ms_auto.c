@@ -168,6 +168,7 @@ static void hold_from(ms_auto *a, ms_auto_slot *slots, guint n, guint64 sum, gui
 {
 	a->up_fits = sum <= avail && up_next(a, slots, n, sum, avail) != NULL;
 	a->up_since = now;
+	a->stepped_at = now;
 	a->wait = wait;
 }
 
@@ -220,7 +221,8 @@ guint ms_auto_choose(ms_auto *a, ms_auto_slot *slots, guint n, guint64 available
 		} else if(!a->up_fits) {
 			a->up_fits = TRUE;
 			a->up_since = now;
-		} else if(now - a->up_since >= (a->wait > 0 ? a->wait : a->hold)) {
+		} else if(now - a->stepped_at >= (a->wait > 0 ? a->wait : a->hold) &&
+				now - a->up_since >= MIN(a->wait > 0 ? a->wait : a->hold, MS_AUTO_HOLD_US)) {
 			/* Every step that still fits, the largest rendered first */
 			do {
 				sum = step(v, TRUE, sum);

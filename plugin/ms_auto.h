@@ -17,7 +17,10 @@
  *      time, the smallest rendered first (equal ones: the least stepped
  *      first), at once. A step back up needs the available bps to exceed
  *      the sum with the stepped-up candidate by MS_AUTO_UP_MARGIN_PERCENT,
- *      continuously for the wait; then every slot whose step still fits
+ *      the wait after the last step, and the room seen continuously for
+ *      MS_AUTO_HOLD_US (or the wait, when shorter: a doubled hold counts
+ *      from the step down, not from when room is seen); then every slot
+ *      whose step still fits
  *      steps up, the largest rendered first (equal ones: the most stepped
  *      first), and the next step up waits MS_AUTO_UP_AGAIN_US (a recovery
  *      climbs quickly); a step down makes it wait the hold: none within a
@@ -77,6 +80,7 @@ typedef struct ms_auto_slot {
 typedef struct ms_auto {
 	gboolean up_fits;	/* a step up fits ... */
 	gint64 up_since;	/* ... since */
+	gint64 stepped_at;	/* the last step (0: none) */
 	gint64 last_up;		/* the last step up, while it may still fail (0: none) */
 	gint64 hold;		/* the hold now (0: MS_AUTO_HOLD_US) */
 	gint64 wait;		/* what the next step up waits: the hold after a
