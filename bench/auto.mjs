@@ -118,7 +118,8 @@ async function autoPhase(R) {
           else if (m.ro === null) { m.ro = performance.now(); ro.disconnect(); }
         });
         ro.observe(v);
-        const f = (n, meta) => { if (meta.height !== hPrev) m.frame = performance.now(); else v.requestVideoFrameCallback(f); };
+        // a frame of another height before the hint went out is no answer to it
+        const f = (n, meta) => { if (meta.height !== hPrev && m.ro !== null) m.frame = performance.now(); else v.requestVideoFrameCallback(f); };
         v.requestVideoFrameCallback(f);
       }, h0);
       await waitFor(() => page.evaluate(() => window.__resize.armed), { timeoutMs: 3000, intervalMs: 20 }).catch(() => undefined);
