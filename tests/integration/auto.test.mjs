@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { startFixture, skipPlugin, waitResolution, currentResolution, sleep } from '../lib/fixture.mjs';
 import { isKeyframeMaterial } from '../lib/h264.mjs';
 import { assertContinuous } from '../lib/rtpcheck.mjs';
+import { RtcpRrPacket, RtcpReceiverInfo } from 'werift';
 
 describe('quality auto', { skip: skipPlugin(), timeout: 180000 }, () => {
   let fx, conn;
@@ -118,6 +119,46 @@ describe('quality auto', { skip: skipPlugin(), timeout: 180000 }, () => {
     t.diagnostic(`visible again -> first packet ${pk[0].at - t0} ms`);
     await sleep(500);
     assertContinuous(conn.peer.packets(0), 'slot 0 across hide/show');
+  });
+
+  test('bandwidth: loss in receiver reports steps the slot down; the step back up starts at the live keyframe (no replay burst)', { timeout: 90000 }, async (t) => {
+    await hint([{ slot: 0, width: 240, height: 150, visible: true }]);
+    await waitResolution(conn.peer, 0, '240x180', { since: Date.now(), timeoutMs: 8000 });
+    await sleep(2500);		// past the replay's grace: feedback is judged again
+    // Receiver reports of the browser's, for both slots' SSRCs, every 100 ms
+    const report = async (fractionLost) => {
+      const reports = [0, 1].map((k) => {
+        const last = conn.peer.packets(k).at(-1);
+        return new RtcpReceiverInfo({ ssrc: last.ssrc, fractionLost, packetsLost: 0, highestSequence: last.seq, jitter: 0, lsr: 0, dlsr: 0 });
+      });
+      await conn.peer.transceivers[0].receiver.dtlsTransport.sendRtcp([new RtcpRrPacket({ ssrc: 0x1234, reports })]);
+    };
+    const reporting = (fractionLost, until) => (async () => { while (!until()) { await report(fractionLost); await sleep(100); } })();
+    let since = conn.client.mark();
+    let done = false;
+    const lossy = reporting(128, () => done);		// 50 % lost
+    const down = await statusOf(0, (s) => s.status === 'active' && s.actualQuality === '120p', since, 15000).finally(() => { done = true; });
+    await lossy;
+    assert.equal(down.quality, 'auto');
+    await waitResolution(conn.peer, 0, '160x120', { timeoutMs: 8000 });
+    // Loss gone: the estimate grows back and the slot steps up (a probe)
+    since = conn.client.mark();
+    const t0 = Date.now();
+    done = false;
+    const clean = reporting(0, () => done);
+    await statusOf(0, (s) => s.status === 'active' && s.actualQuality === '180p', since, 60000).finally(() => { done = true; });
+    await clean;
+    await waitResolution(conn.peer, 0, '240x180', { since: t0, timeoutMs: 8000 });
+    const pk = conn.peer.packets(0, t0);
+    const i = pk.findIndex((p) => currentResolution([p]) === '240x180');
+    assert.ok(isKeyframeMaterial(pk[i].payload), 'the step up starts at a keyframe');
+    // A replay sends the cached GOP at once (its frames a tick apart); a
+    // live start sends one frame, the next a frame's time later
+    const burst = new Set(pk.slice(i).filter((p) => p.at - pk[i].at < 40).map((p) => p.ts)).size;
+    t.diagnostic(`stepped down on loss; back up ${Date.now() - t0} ms after the loss ended; frames within 40 ms of its keyframe: ${burst}`);
+    assert.ok(burst <= 2, `the step up came as a burst of ${burst} frames (a GOP replay), not at the live keyframe`);
+    await sleep(300);
+    assertContinuous(conn.peer.packets(0), 'slot 0 across bandwidth steps');
   });
 
   test('a hint for a slot that is not auto changes nothing, and is used once it is', { timeout: 30000 }, async () => {
