@@ -67,6 +67,7 @@ async function watch(page, manifest, s) {
     freezes: b.reduce((n, x, k) => n + x.freezes - a[k].freezes, 0)
       + b.filter((x) => x.sinceFrameMs === null || x.sinceFrameMs > 1000).length,	// still frozen at the end
     stalled: b.filter((x) => x.sinceFrameMs === null || x.sinceFrameMs > 1000).length,
+    perTile: b.map((x, k) => x.freezes - a[k].freezes),
   };
 }
 
@@ -167,7 +168,7 @@ async function autoPhase(R) {
       r.capped = last.map((x) => `${x}p`);
       say(`  capped: settled in ${r.settleMs} ms, decoding ${r.capped.join(', ')} (statuses say ${(await qualities()).join(', ')})`);
       r.auto = await watch(page, manifest, WINDOW_S);
-      say(`  auto: ${r.auto.frames} frames, ${r.auto.freezes} freezes > 1 s, ${r.auto.stalled} tiles stalled at the end`);
+      say(`  auto: ${r.auto.frames} frames, ${r.auto.freezes} freezes > 1 s (by tile: ${r.auto.perTile.join(' ')}), ${r.auto.stalled} tiles stalled at the end`);
       capLoopback(null);
       const u0 = Date.now();
       await waitFor(async () => (await qualities()).join() === full.join(), { timeoutMs: 60000, intervalMs: 200, what: 'back to full quality' })
