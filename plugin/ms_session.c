@@ -513,21 +513,24 @@ static void auto_choose(ms_session *s, int reply_slot, json_t *request_id, const
 	gint64 now = g_get_monotonic_time();
 	for(guint i = 0; i < s->n_slots; i++)
 		auto_slot_prepare(s->slots[i], &s->auto_slots[i]);
-	ms_bwe *bwe = ms_session_bwe_lock(s, now);
-	guint64 bps = ms_bwe_estimate(bwe, now), send = ms_bwe_send_rate(bwe, now);
-	double loss = ms_bwe_loss(bwe, now);
+	guint64 bps = ms_bwe_estimate(ms_session_bwe_lock(s, now), now);
 	ms_session_bwe_unlock(s);
 	/* A step up is a probe of the link: no other until it has flipped and
 	 * the browser has had its say on it, and none to more than
 	 * MS_AUTO_PROBE_FACTOR times what the slots carry now (the estimate
-	 * grows blind: the plugin sends no padding) */
+	 * grows blind: the plugin sends no padding). No estimate: no limit. */
 	guint64 sum = MAX(ms_auto_sum_bps(s->auto_slots, s->n_slots), 1);
-	s->autoq.up_limit = auto_probing(s, now) ? sum : sum * MS_AUTO_PROBE_FACTOR;
+	s->autoq.up_limit = bps == 0 ? 0 : auto_probing(s, now) ? sum : sum * MS_AUTO_PROBE_FACTOR;
 	guint64 ups = s->autoq.ups, downs = s->autoq.downs;
 	ms_auto_choose(&s->autoq, s->auto_slots, s->n_slots, bps, now);
-	if(s->autoq.ups != ups || s->autoq.downs != downs)
+	if(s->autoq.ups != ups || s->autoq.downs != downs) {
+		ms_bwe *bwe = ms_session_bwe_lock(s, now);
+		guint64 send = ms_bwe_send_rate(bwe, now);
+		double loss = ms_bwe_loss(bwe, now);
+		ms_session_bwe_unlock(s);
 		JANUS_LOG(LOG_INFO, MS_TAG "Auto: bandwidth step %s (estimate %" G_GUINT64_FORMAT " bps, sending %"
 			G_GUINT64_FORMAT " bps, loss %.2f)\n", s->autoq.ups != ups ? "up" : "down", bps, send, loss);
+	}
 	for(guint i = 0; i < s->n_slots; i++) {
 		ms_auto_slot *as = &s->auto_slots[i];
 		if(!as->is_auto || (!as->changed && (int)i != reply_slot && !auto_unshown(s->slots[i], as)))
