@@ -155,13 +155,13 @@ async function autoPhase(R) {
       // 3 s, every tile playing. What the viewer sees, not the statuses (they
       // cross the capped link too, on a TCP connection that backs off).
       const c0 = Date.now();
-      const heights = async () => (await tiles(page, manifest)).map((x) => x.frameH);
-      let last = await heights(), stableSince = Date.now();
+      let last = (await tiles(page, manifest)).map((x) => x.frameH), stableSince = Date.now();
       while (Date.now() - c0 < 30000) {
         await sleep(200);
-        const h = await heights();
+        const now = await tiles(page, manifest);
+        const h = now.map((x) => x.frameH);
         if (h.join() !== last.join()) { last = h; stableSince = Date.now(); }
-        const playing = (await tiles(page, manifest)).every((x) => x.sinceFrameMs !== null && x.sinceFrameMs < 500);
+        const playing = now.every((x) => x.sinceFrameMs !== null && x.sinceFrameMs < 500);
         if (playing && Date.now() - stableSince >= 3000) break;
       }
       r.settleMs = stableSince - c0;

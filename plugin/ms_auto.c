@@ -215,14 +215,14 @@ guint ms_auto_choose(ms_auto *a, ms_auto_slot *slots, guint n, guint64 available
 		}
 	} else {
 		/* Up only after the room has been there for the hold time */
+		gint64 wait = a->wait > 0 ? a->wait : a->hold;
 		ms_auto_slot *v = up_next(a, slots, n, sum, available_bps);
 		if(v == NULL) {
 			a->up_fits = FALSE;
 		} else if(!a->up_fits) {
 			a->up_fits = TRUE;
 			a->up_since = now;
-		} else if(now - a->stepped_at >= (a->wait > 0 ? a->wait : a->hold) &&
-				now - a->up_since >= MIN(a->wait > 0 ? a->wait : a->hold, MS_AUTO_HOLD_US)) {
+		} else if(now - a->stepped_at >= wait && now - a->up_since >= MIN(wait, MS_AUTO_HOLD_US)) {
 			/* Every step that still fits, the largest rendered first */
 			do {
 				sum = step(v, TRUE, sum);

@@ -35,10 +35,16 @@ export async function startCameraNetns() {
   };
 }
 
+/* The cap itself (tc tbf), and lifting whichever cap `lo` has. */
+const tbf = (rateKbit) => ['tbf', 'rate', `${rateKbit}kbit`, 'burst', '16kb', 'latency', '200ms'];
+function liftCap() {
+  try { run(['tc', 'qdisc', 'del', 'dev', 'lo', 'root']); } catch { /* no cap */ }
+}
+
 /** Cap what crosses `lo` (tc tbf), or lift the cap (rateKbit null). */
 export function capLoopback(rateKbit) {
-  try { run(['tc', 'qdisc', 'del', 'dev', 'lo', 'root']); } catch { /* no cap */ }
-  if (rateKbit) run(['tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'tbf', 'rate', `${rateKbit}kbit`, 'burst', '16kb', 'latency', '200ms']);
+  liftCap();
+  if (rateKbit) run(['tc', 'qdisc', 'add', 'dev', 'lo', 'root', ...tbf(rateKbit)]);
 }
 
 /**
@@ -49,7 +55,7 @@ export function capLoopback(rateKbit) {
  * lift it. Returns the ports capped.
  */
 export function capDownlink(rateKbit, pid) {
-  try { run(['tc', 'qdisc', 'del', 'dev', 'lo', 'root']); } catch { /* no cap */ }
+  liftCap();
   if (!rateKbit) return [];
   const out = execFileSync('ss', ['-Hunap'], { encoding: 'utf8' });
   const ports = [...new Set(out.split('\n').filter((l) => l.includes(`pid=${pid},`))
@@ -57,7 +63,7 @@ export function capDownlink(rateKbit, pid) {
   run(['tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '2']);
   run(['tc', 'class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:1', 'htb', 'rate', '10gbit']);
   run(['tc', 'class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:2', 'htb', 'rate', '10gbit']);
-  run(['tc', 'qdisc', 'add', 'dev', 'lo', 'parent', '1:1', 'handle', '10:', 'tbf', 'rate', `${rateKbit}kbit`, 'burst', '16kb', 'latency', '200ms']);
+  run(['tc', 'qdisc', 'add', 'dev', 'lo', 'parent', '1:1', 'handle', '10:', ...tbf(rateKbit)]);
   for (const p of ports)
     run(['tc', 'filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32',
       'match', 'ip', 'protocol', '17', '0xff', 'match', 'ip', 'sport', String(p), '0xffff', 'flowid', '1:1']);
