@@ -1,4 +1,5 @@
 /* ms_auto.c: quality "auto" picks (see ms_auto.h). */
+#include <string.h>
 #include "ms_auto.h"
 
 static const struct {
@@ -172,6 +173,40 @@ static void hold_from(ms_auto *a, ms_auto_slot *slots, guint n, guint64 sum, gui
 	a->wait = wait;
 }
 
+/* Every step up that still fits, from v (the largest rendered first);
+ * returns the new sum. */
+static guint64 step_up_round(ms_auto *a, ms_auto_slot *slots, guint n, ms_auto_slot *v, guint64 sum,
+		guint64 avail, gint64 now)
+{
+	do {
+		sum = step(v, TRUE, sum);
+		v->stepped_up = TRUE;
+		a->ups++;
+	} while((v = up_next(a, slots, n, sum, avail)) != NULL);
+	a->last_up = now;
+	hold_from(a, slots, n, sum, avail, now, MS_AUTO_UP_AGAIN_US);
+	return sum;
+}
+
+guint64 ms_auto_up_target(const ms_auto_slot *slots, ms_auto_slot *scratch, guint n, guint64 limit)
+{
+	/* The round as ms_auto_choose steps it, with room for anything */
+	const guint64 room = G_MAXUINT64 / 1000;
+	memcpy(scratch, slots, n * sizeof(*slots));
+	ms_auto sim = { .up_limit = limit };
+	guint64 sum = ms_auto_sum_bps(scratch, n);
+	ms_auto_slot *v = up_next(&sim, scratch, n, sum, room);
+	if(v == NULL) {
+		sim.up_limit = 0;	/* not one step fits the limit: the first */
+		v = up_next(&sim, scratch, n, sum, room);
+		return v != NULL ? step(v, TRUE, sum) : sum;
+	}
+	do {
+		sum = step(v, TRUE, sum);
+	} while((v = up_next(&sim, scratch, n, sum, room)) != NULL);
+	return sum;
+}
+
 guint ms_auto_choose(ms_auto *a, ms_auto_slot *slots, guint n, guint64 available_bps, gint64 now)
 {
 	if(a->hold == 0)
@@ -219,18 +254,14 @@ guint ms_auto_choose(ms_auto *a, ms_auto_slot *slots, guint n, guint64 available
 		ms_auto_slot *v = up_next(a, slots, n, sum, available_bps);
 		if(v == NULL) {
 			a->up_fits = FALSE;
+		} else if(a->proven) {
+			if(now - a->stepped_at >= MS_AUTO_UP_AGAIN_US)
+				sum = step_up_round(a, slots, n, v, sum, available_bps, now);
 		} else if(!a->up_fits) {
 			a->up_fits = TRUE;
 			a->up_since = now;
 		} else if(now - a->stepped_at >= wait && now - a->up_since >= MIN(wait, MS_AUTO_HOLD_US)) {
-			/* Every step that still fits, the largest rendered first */
-			do {
-				sum = step(v, TRUE, sum);
-				v->stepped_up = TRUE;
-				a->ups++;
-			} while((v = up_next(a, slots, n, sum, available_bps)) != NULL);
-			a->last_up = now;
-			hold_from(a, slots, n, sum, available_bps, now, MS_AUTO_UP_AGAIN_US);
+			sum = step_up_round(a, slots, n, v, sum, available_bps, now);
 		}
 	}
 	guint changed = 0;

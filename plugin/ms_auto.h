@@ -89,6 +89,10 @@ typedef struct ms_auto {
 	guint64 up_limit;	/* the caller's: steps up for bandwidth only while
 				 * the sum stays at or under it (0: no limit; sizes
 				 * and steps down never look at it) */
+	gboolean proven;	/* the caller's: up_limit is room just proven (a
+				 * probe of the link passed): the steps up that fit
+				 * it go at once, MS_AUTO_UP_AGAIN_US after the last
+				 * step, without the hold */
 } ms_auto;
 
 /* An auto slot of these candidates (the stream and its variants, in any
@@ -111,6 +115,13 @@ guint ms_auto_default_kbps(guint height);
 guint ms_auto_kbps(const ms_auto_candidate *c);
 /* The expected bitrate of the slots as they are, bps. */
 guint64 ms_auto_sum_bps(const ms_auto_slot *slots, guint n);
+
+/* What a round of bandwidth steps up from slots as they are (after an
+ * ms_auto_choose) would reach: steps in the order ms_auto_choose takes
+ * them while the sum stays at or under limit, at least one step when any
+ * is left (what to probe the link for before stepping). The sum as it is
+ * when no auto slot is stepped down. scratch: room for n slots. */
+guint64 ms_auto_up_target(const ms_auto_slot *slots, ms_auto_slot *scratch, guint n, guint64 limit);
 
 /* Update the picks of the auto slots (see above) for available_bps (0: no
  * estimate) at now. Call on a hint, a slot's change (set/fixed), and each

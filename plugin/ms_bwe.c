@@ -149,7 +149,7 @@ void ms_bwe_sent_many(ms_bwe *b, guint64 bytes, guint packets, gint64 now)
 /* Inside a burst's grace: the evidence is not kept. */
 static gboolean forgive(ms_bwe *b, guint n, gint64 now)
 {
-	if(now >= b->burst_until)
+	if(now >= b->burst_until && now >= b->probe_until)
 		return FALSE;
 	b->forgiven += n;
 	return TRUE;
@@ -165,12 +165,17 @@ void ms_bwe_burst(ms_bwe *b, gint64 now)
 		b->remb_until = now + MS_BWE_REMB_GRACE_US;
 }
 
+void ms_bwe_probing(ms_bwe *b, gint64 until)
+{
+	b->probe_until = MAX(b->probe_until, until);
+}
+
 void ms_bwe_remb(ms_bwe *b, guint64 bps, gint64 now)
 {
 	if(bps == 0)
 		return;
 	now = advance(b, now);
-	if(now < b->remb_until) {
+	if(now < b->remb_until || now < b->probe_until) {
 		b->forgiven++;
 		return;
 	}
@@ -218,6 +223,15 @@ void ms_bwe_nacks(ms_bwe *b, guint n, gint64 now)
 	ms_bwe_bucket *k = bucket(b, now);
 	k->nacks += n;
 	judge(b, now);
+}
+
+void ms_bwe_proven(ms_bwe *b, guint64 bps, gint64 now)
+{
+	advance(b, now);
+	if(b->estimate == 0)
+		return;
+	b->estimate = MAX(b->estimate, (guint64)(bps * MS_BWE_PROVEN_HEADROOM));
+	b->probed = MAX(b->probed, bps);
 }
 
 guint64 ms_bwe_estimate(const ms_bwe *b, gint64 now)

@@ -123,6 +123,7 @@ typedef struct ms_bwe {
 	gint64 remb_at;
 	gint64 burst_until;	/* feedback before this is not kept */
 	gint64 remb_until;	/* REMBs before this are not kept */
+	gint64 probe_until;	/* a probe's: no feedback before this is kept */
 	guint64 forgiven;	/* report blocks and NACKed packets not kept, for stats */
 } ms_bwe;
 
@@ -138,6 +139,11 @@ void ms_bwe_sent_many(ms_bwe *b, guint64 bytes, guint packets, gint64 now);
 void ms_bwe_remb(ms_bwe *b, guint64 bps, gint64 now);
 /* A replay burst went out now (see MS_BWE_BURST_GRACE_US). */
 void ms_bwe_burst(ms_bwe *b, gint64 now);
+/* A padding probe (ms_probe.h) runs: until then, receiver reports, NACKs
+ * and REMBs tell of the probe, which judges them itself; they are not
+ * kept here (a probe that fails must not cut the estimate below what the
+ * wall carried fine before it). */
+void ms_bwe_probing(ms_bwe *b, gint64 until);
 /* One receiver report block: its fraction lost, 0..255 as in RTCP. */
 void ms_bwe_report(ms_bwe *b, guint8 fraction_lost, gint64 now);
 /* n blocks at once, lost_sum the sum of their fractions lost (what
@@ -145,6 +151,12 @@ void ms_bwe_report(ms_bwe *b, guint8 fraction_lost, gint64 now);
 void ms_bwe_reports(ms_bwe *b, guint n, guint lost_sum, gint64 now);
 /* A NACK asked for n packets again (n = 0: nothing). */
 void ms_bwe_nacks(ms_bwe *b, guint n, gint64 now);
+
+/* A padding probe (ms_probe.h) showed the link carries bps: the estimate
+ * is at least MS_BWE_PROVEN_HEADROOM times it (room for quality auto's
+ * margin), and bps counts as probed. No estimate (0): stays none. */
+#define MS_BWE_PROVEN_HEADROOM 1.25
+void ms_bwe_proven(ms_bwe *b, guint64 bps, gint64 now);
 
 /* What the connection can carry, bits per second; 0: no estimate. */
 guint64 ms_bwe_estimate(const ms_bwe *b, gint64 now);

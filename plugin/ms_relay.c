@@ -65,7 +65,15 @@ ms_bwe *ms_session_bwe_lock(ms_session *s, gint64 now)
 	guint bytes = (guint)g_atomic_int_exchange(&s->sent_bytes, 0);
 	guint packets = (guint)g_atomic_int_exchange(&s->sent_packets, 0);
 	ms_bwe_sent_many(&s->bwe, bytes, packets, now);
+	ms_probe_sent(&s->probe, packets);
 	return &s->bwe;
+}
+
+void ms_session_burst(ms_session *s, gint64 now)
+{
+	ms_bwe_burst(ms_session_bwe_lock(s, now), now);
+	ms_probe_burst(&s->probe, now);
+	ms_session_bwe_unlock(s);
 }
 
 void ms_session_bwe_unlock(ms_session *s)
@@ -94,6 +102,15 @@ static void send_rtp(ms_slot *slot, guint8 *buf, gsize len)
 	rtp.length = (uint16_t)len;
 	ms_io->relay_rtp(slot->session->handle, &rtp);
 	ms_session_sent(slot->session, len);
+	guint16 seq = ms_rtp_seq(buf);
+	__atomic_store_n(&slot->sent_at[seq % MS_SENT_RING],
+		((guint64)seq << 48) | ((guint64)g_get_monotonic_time() & MS_SENT_TIME_MASK), __ATOMIC_RELAXED);
+}
+
+gint64 ms_slot_sent_at(ms_slot *slot, guint16 seq)
+{
+	guint64 e = __atomic_load_n(&slot->sent_at[seq % MS_SENT_RING], __ATOMIC_RELAXED);
+	return e != 0 && (guint16)(e >> 48) == seq ? (gint64)(e & MS_SENT_TIME_MASK) : -1;
 }
 
 /* Send now, counted; slot mutex held. */
@@ -123,6 +140,37 @@ static void use_codec_of(ms_slot *slot, ms_source *src)
 		slot->rw.pt = (guint8)pt;
 }
 
+/* A probe of the viewer's link is running (ms_probe.h): after a frame,
+ * the slot's share of its padding since the last frame, in packets of
+ * MS_PAD_BYTES of padding (between frames only: a frame's packets stay
+ * together). Slot mutex held. */
+#define MS_PAD_BYTES 255
+#define MS_PAD_GAP_US (200 * 1000)	/* a longer gap is not made up for */
+#define MS_PAD_MAX_PACKETS 64		/* per frame */
+static void pad_after_frame(ms_slot *slot, gint64 now)
+{
+	ms_session *s = slot->session;
+	guint kbps = (guint)g_atomic_int_get(&s->pad_kbps);
+	guint shares = (guint)MAX(g_atomic_int_get(&s->pad_shares), 1);
+	if(kbps == 0 || slot->pad_last == 0 || now - slot->pad_last > MS_PAD_GAP_US) {
+		slot->pad_last = kbps > 0 ? now : 0;
+		slot->pad_credit = 0;
+		return;
+	}
+	slot->pad_credit += (guint64)kbps * 1000 / shares * (guint64)(now - slot->pad_last) / (8 * G_USEC_PER_SEC);
+	slot->pad_last = now;
+	guint8 buf[MS_RTP_HEADER_LEN + MS_PAD_BYTES];
+	for(guint i = 0; i < MS_PAD_MAX_PACKETS && slot->pad_credit >= sizeof(buf); i++) {
+		gsize len = ms_rewrite_padding(&slot->rw, buf, MS_PAD_BYTES);
+		if(len == 0)
+			break;
+		send_rtp(slot, buf, len);
+		slot->pad_credit -= len;
+		slot->padded++;
+	}
+	slot->pad_credit = MIN(slot->pad_credit, (guint64)MS_PAD_MAX_PACKETS * sizeof(buf));
+}
+
 /* Rewrite and send one live packet of src (or queue it behind a replay in
  * flight). */
 static void relay_live(ms_slot *slot, ms_source *src, const ms_packet *pkt, gint64 now)
@@ -135,10 +183,13 @@ static void relay_live(ms_slot *slot, ms_source *src, const ms_packet *pkt, gint
 	if(!ms_rewrite_live(&slot->rw, buf, pkt->len, now))
 		return;
 	ms_switch_sent(&slot->sw, (pkt->facts & MS_PKT_START) != 0, now);
-	if(slot->replaying)
+	if(slot->replaying) {
 		queue_packet(&slot->backlog, buf, pkt->len);
-	else
+	} else {
 		relay(slot, buf, pkt->len);
+		if(ms_rtp_marker(buf))
+			pad_after_frame(slot, now);
+	}
 }
 
 /* Replay src's GOP cache onto the slot: sent now (live path), or copied
@@ -168,8 +219,7 @@ static void replay(ms_slot *slot, ms_source *src, gboolean defer, gint64 now)
 	ms_rewrite_rebase(&slot->rw, TRUE);
 	slot->replaying = defer;
 	ms_switch_sent(&slot->sw, FALSE, now);
-	ms_bwe_burst(ms_session_bwe_lock(slot->session, now), now);
-	ms_session_bwe_unlock(slot->session);
+	ms_session_burst(slot->session, now);
 	ms_source_replay_spent(src, g_get_monotonic_time() - t0);
 }
 

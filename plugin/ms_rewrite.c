@@ -172,3 +172,22 @@ gboolean ms_rewrite_live(ms_rewrite *rw, guint8 *pkt, gsize len, gint64 now_us)
 	emit(rw, pkt, ms_rtp_seq(pkt) + rw->seq_offset, ms_rtp_ts(pkt) + rw->ts_offset, now_us);
 	return TRUE;
 }
+
+gsize ms_rewrite_padding(ms_rewrite *rw, guint8 *buf, guint pad)
+{
+	if(rw == NULL || !rw->started || rw->frame_open || rw->replaying || pad == 0 || pad > 255)
+		return 0;
+	gsize len = MS_RTP_HEADER_LEN + pad;
+	memset(buf, 0, len);
+	buf[0] = 0x80 | 0x20;		/* version 2, padding */
+	rw->seq++;
+	ms_rtp_set_seq(buf, rw->seq);
+	ms_rtp_set_ts(buf, rw->ts);
+	ms_rtp_set_ssrc(buf, rw->ssrc);
+	ms_rtp_set_pt(buf, rw->pt);
+	buf[len - 1] = (guint8)pad;
+	/* The live mapping moves past it; a replay or a re-anchor counts from
+	 * rw->seq anyway */
+	rw->seq_offset++;
+	return len;
+}

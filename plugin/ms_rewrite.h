@@ -61,6 +61,13 @@ void ms_rewrite_replay(ms_rewrite *rw, guint8 *pkt, gsize len, gboolean first, g
 /* Rewrite a live packet (valid RTP, as above) in place; FALSE means drop
  * it (older than what was already sent, or shorter than an RTP header). */
 gboolean ms_rewrite_live(ms_rewrite *rw, guint8 *pkt, gsize len, gint64 now_us);
+/* Build a padding-only packet (no media: pad bytes of RTP padding,
+ * 1..255) into buf (room for MS_RTP_HEADER_LEN + 255): the next sequence
+ * number, the last timestamp, no marker. Only between frames of a stream
+ * that started (the receiver must not see a frame's packets apart), and
+ * not inside a replay; live packets that follow keep counting after it.
+ * Returns its length, 0 when none may go now. */
+gsize ms_rewrite_padding(ms_rewrite *rw, guint8 *buf, guint pad);
 /* TRUE while the last packet sent did not end a frame (no marker bit): a
  * switch must not cut in now. */
 static inline gboolean ms_rewrite_frame_open(const ms_rewrite *rw) { return rw->frame_open; }

@@ -67,6 +67,8 @@ static void report_blocks(const guint8 *p, gsize len, gsize off, guint count, ms
 {
 	for(guint i = 0; i < count && off + RTCP_REPORT_BLOCK <= len; i++, off += RTCP_REPORT_BLOCK) {
 		guint lost = p[off + 4];
+		if(fb->n_highest < MS_RTCP_MAX_HIGHEST)
+			fb->highest[fb->n_highest++] = (guint16)((p[off + 10] << 8) | p[off + 11]);
 		fb->reports++;
 		fb->loss_sum += lost;
 		fb->loss_max = MAX(fb->loss_max, lost);

@@ -12,6 +12,8 @@
  * is truncated. */
 gboolean ms_rtp_parse(const guint8 *buf, gsize len, gsize *payload_off, gsize *payload_len);
 
+#define MS_RTCP_MAX_HIGHEST 8
+
 /* What a viewer's RTCP compound packet says about its connection (RFC 3550
  * receiver report blocks of RR and SR, RFC 4585 generic NACK, REMB). */
 typedef struct ms_rtcp_feedback {
@@ -23,6 +25,10 @@ typedef struct ms_rtcp_feedback {
 	guint remb;		/* REMB messages */
 	guint transport_cc;	/* transport-wide congestion control feedback messages */
 	guint pli_fir;		/* picture loss / full intra requests */
+	/* The highest sequence number received (its low 16 bits) of the
+	 * first MS_RTCP_MAX_HIGHEST report blocks */
+	guint n_highest;
+	guint16 highest[MS_RTCP_MAX_HIGHEST];
 } ms_rtcp_feedback;
 
 /* Read a compound RTCP packet into fb (zeroed first); FALSE when it is not

@@ -484,23 +484,57 @@ static void auto_keep_warm(ms_slot *slot, const ms_auto_slot *as)
 }
 
 /* Is a bandwidth step up of this viewer still in flight: waiting for its
- * live keyframe (for MS_AUTO_PROBE_WAIT_US at most: a source that went
- * silent holds nothing back), or flipped less than MS_AUTO_PROBE_SETTLE_US
+ * live keyframe (for MS_AUTO_STEP_WAIT_US at most: a source that went
+ * silent holds nothing back), or flipped less than MS_AUTO_STEP_SETTLE_US
  * ago (a receiver report's time)? Session mutex held. */
-#define MS_AUTO_PROBE_WAIT_US (4 * G_USEC_PER_SEC)
-#define MS_AUTO_PROBE_SETTLE_US G_USEC_PER_SEC
+#define MS_AUTO_STEP_WAIT_US (4 * G_USEC_PER_SEC)
+#define MS_AUTO_STEP_SETTLE_US G_USEC_PER_SEC
 #define MS_AUTO_PROBE_FACTOR 4
-static gboolean auto_probing(ms_session *s, gint64 now)
+static gboolean auto_step_in_flight(ms_session *s, gint64 now)
 {
-	gboolean probing = FALSE;
-	for(guint i = 0; i < s->n_slots && !probing; i++) {
+	gboolean in_flight = FALSE;
+	for(guint i = 0; i < s->n_slots && !in_flight; i++) {
 		ms_slot *slot = s->slots[i];
 		g_mutex_lock(&slot->mutex);
-		probing = (slot->next_live && now - slot->live_at < MS_AUTO_PROBE_WAIT_US) ||
-			(slot->live_flip > 0 && now - slot->live_flip < MS_AUTO_PROBE_SETTLE_US);
+		in_flight = (slot->next_live && now - slot->live_at < MS_AUTO_STEP_WAIT_US) ||
+			(slot->live_flip > 0 && now - slot->live_flip < MS_AUTO_STEP_SETTLE_US);
 		g_mutex_unlock(&slot->mutex);
 	}
-	return probing;
+	return in_flight;
+}
+
+/* While auto slots are stepped down: probe the link with padding for the
+ * next round of steps up (ms_probe.h), from what the slots carry to what
+ * the round would reach (at most MS_AUTO_PROBE_FACTOR times it, at least
+ * one step). Not within the wait after the last step (the hold after a
+ * step down, MS_AUTO_UP_AGAIN_US after a step up), while a step up is in
+ * flight, or while the feedback still tells of a replay burst. Session
+ * mutex held; bwe too. */
+static void auto_probe(ms_session *s, ms_bwe *bwe, gboolean in_flight, gint64 now)
+{
+	gint64 wait = s->autoq.wait > 0 ? s->autoq.wait : MS_AUTO_HOLD_US;
+	if(in_flight || !ms_probe_can_start(&s->probe, now) || now - s->autoq.stepped_at < wait ||
+			now < bwe->burst_until)
+		return;
+	/* Each failure in a row halves how far the next one reaches (down to
+	 * one step): a link at its limit is not overrun by much */
+	guint64 sum = ms_auto_sum_bps(s->auto_slots, s->n_slots);
+	guint factor = MS_AUTO_PROBE_FACTOR >> MIN(s->probe.fails_in_row, 8);
+	guint64 target = ms_auto_up_target(s->auto_slots, s->auto_slots + s->n_slots, s->n_slots,
+		MAX(sum, 1) * MAX(factor, 1));
+	if(target <= sum)
+		return;
+	guint shares = 0;
+	for(guint i = 0; i < s->n_slots; i++)
+		shares += ms_auto_picked(&s->auto_slots[i]) != NULL;
+	if(shares == 0)
+		return;
+	gboolean remb = bwe->remb > 0 && now - bwe->remb_at < MS_BWE_REMB_TTL_US;
+	/* A tenth more: the variants' measured rates move a little meanwhile */
+	ms_probe_start(&s->probe, sum, target + target / 10, remb ? bwe->remb : 0, now);
+	ms_bwe_probing(bwe, now + MS_PROBE_US + MS_PROBE_ECHO_US);
+	g_atomic_int_set(&s->pad_shares, (gint)shares);
+	JANUS_LOG(LOG_INFO, MS_TAG "Auto: probing %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT " bps\n", sum, target);
 }
 
 /* Let the auto engine pick for every auto slot (size, visibility, the
@@ -513,24 +547,43 @@ static void auto_choose(ms_session *s, int reply_slot, json_t *request_id, const
 	gint64 now = g_get_monotonic_time();
 	for(guint i = 0; i < s->n_slots; i++)
 		auto_slot_prepare(s->slots[i], &s->auto_slots[i]);
-	guint64 bps = ms_bwe_estimate(ms_session_bwe_lock(s, now), now);
+	/* A step up for bandwidth is proven first: only up to what a padding
+	 * probe showed the link carries (no estimate: nothing limits), and
+	 * none while the last one has not flipped and the browser has not had
+	 * its say on it */
+	ms_bwe *bwe = ms_session_bwe_lock(s, now);
+	ms_probe_verdict verdict = ms_probe_poll(&s->probe, now);
+	guint64 proven = ms_probe_proven_bps(&s->probe, now);
+	if(verdict == MS_PROBE_PASSED)
+		ms_bwe_proven(bwe, proven, now);
+	else if(verdict == MS_PROBE_FAILED)
+		ms_bwe_probing(bwe, now + MS_PROBE_ECHO_US);	/* its feedback is still coming */
+	guint64 bps = ms_bwe_estimate(bwe, now);
 	ms_session_bwe_unlock(s);
-	/* A step up is a probe of the link: no other until it has flipped and
-	 * the browser has had its say on it, and none to more than
-	 * MS_AUTO_PROBE_FACTOR times what the slots carry now (the estimate
-	 * grows blind: the plugin sends no padding). No estimate: no limit. */
-	guint64 sum = MAX(ms_auto_sum_bps(s->auto_slots, s->n_slots), 1);
-	s->autoq.up_limit = bps == 0 ? 0 : auto_probing(s, now) ? sum : sum * MS_AUTO_PROBE_FACTOR;
+	if(verdict != MS_PROBE_NONE)
+		JANUS_LOG(LOG_INFO, MS_TAG "Auto: probe to %" G_GUINT64_FORMAT " bps %s%s (report lag %" G_GINT64_FORMAT
+			" ms over the path's %" G_GINT64_FORMAT " ms)\n", s->probe.target_bps,
+			verdict == MS_PROBE_PASSED ? "passed" : "failed: ", verdict == MS_PROBE_PASSED ? "" : s->probe.why,
+			s->probe.lag_over / 1000, ms_probe_path_lag(&s->probe, now) / 1000);
+	guint64 sum = ms_auto_sum_bps(s->auto_slots, s->n_slots);
+	gboolean in_flight = bps > 0 && auto_step_in_flight(s, now);
+	s->autoq.proven = bps > 0 && proven > 0 && !in_flight;
+	s->autoq.up_limit = bps == 0 ? 0 : s->autoq.proven ? proven : MAX(sum, 1);
 	guint64 ups = s->autoq.ups, downs = s->autoq.downs;
 	ms_auto_choose(&s->autoq, s->auto_slots, s->n_slots, bps, now);
+	bwe = ms_session_bwe_lock(s, now);
+	if(s->autoq.downs != downs)
+		ms_probe_drop(&s->probe, now);		/* the wall changed under it */
+	if(bps > 0)
+		auto_probe(s, bwe, in_flight, now);
+	g_atomic_int_set(&s->pad_kbps, (gint)(ms_probe_padding_bps(&s->probe, now) / 1000));
 	if(s->autoq.ups != ups || s->autoq.downs != downs) {
-		ms_bwe *bwe = ms_session_bwe_lock(s, now);
 		guint64 send = ms_bwe_send_rate(bwe, now);
 		double loss = ms_bwe_loss(bwe, now);
-		ms_session_bwe_unlock(s);
 		JANUS_LOG(LOG_INFO, MS_TAG "Auto: bandwidth step %s (estimate %" G_GUINT64_FORMAT " bps, sending %"
 			G_GUINT64_FORMAT " bps, loss %.2f)\n", s->autoq.ups != ups ? "up" : "down", bps, send, loss);
 	}
+	ms_session_bwe_unlock(s);
 	for(guint i = 0; i < s->n_slots; i++) {
 		ms_auto_slot *as = &s->auto_slots[i];
 		if(!as->is_auto || (!as->changed && (int)i != reply_slot && !auto_unshown(s->slots[i], as)))
@@ -603,7 +656,7 @@ static ms_error handle_init(ms_session *s, ms_request *req, const char *transact
 	}
 	if(req->audio)
 		s->audio = ms_audio_new(s);
-	s->auto_slots = g_new0(ms_auto_slot, s->n_slots);
+	s->auto_slots = g_new0(ms_auto_slot, 2 * s->n_slots);	/* then room for ms_auto_up_target */
 	memset(&s->autoq, 0, sizeof(s->autoq));
 	s->state = MS_SESSION_INITIALIZED;
 	/* A new init on a live PeerConnection needs a new offer, not new media */
@@ -937,11 +990,34 @@ void ms_session_setup_media(ms_session *s)
 	s->grace_since = 0;
 	s->setup_since = 0;
 	ms_bwe_reset(ms_session_bwe_lock(s, 0));	/* a new PeerConnection: nothing known of it */
+	memset(&s->probe, 0, sizeof(s->probe));
+	g_atomic_int_set(&s->pad_kbps, 0);
 	ms_session_bwe_unlock(s);
 	g_atomic_int_set(&s->media_up, 1);
 	for(guint i = 0; i < s->n_slots; i++)
 		resync(s->slots[i], g_get_monotonic_time());
 	g_mutex_unlock(&s->mutex);
+}
+
+/* How long before now the packets a report names as the highest
+ * received of the slot of mindex went out: the least of its blocks (-1:
+ * none known). */
+static gint64 report_lag(ms_session *s, int mindex, const ms_rtcp_feedback *fb, gint64 now)
+{
+	gint64 lag = -1;
+	g_mutex_lock(&s->mutex);
+	for(guint i = 0; i < s->n_slots; i++) {
+		ms_slot *slot = s->slots[i];
+		if(slot->mindex != mindex)
+			continue;
+		for(guint k = 0; k < fb->n_highest; k++) {
+			gint64 at = ms_slot_sent_at(slot, fb->highest[k]);
+			if(at >= 0 && (lag < 0 || now - at < lag))
+				lag = now - at;
+		}
+	}
+	g_mutex_unlock(&s->mutex);
+	return lag;
 }
 
 void ms_session_incoming_rtcp(ms_session *s, int mindex, gboolean video, const char *buf, guint16 len)
@@ -951,7 +1027,9 @@ void ms_session_incoming_rtcp(ms_session *s, int mindex, gboolean video, const c
 	/* What it says of the connection, for quality auto */
 	ms_rtcp_feedback fb;
 	if(ms_rtcp_read_feedback((const guint8 *)buf, len, &fb)) {
+		gint64 lag = video && fb.n_highest > 0 ? report_lag(s, mindex, &fb, now) : -1;
 		ms_bwe *bwe = ms_session_bwe_lock(s, now);
+		ms_probe_lag(&s->probe, lag, now);
 		guint64 cuts = bwe->cuts;
 		if(fb.reports > 0)
 			ms_bwe_reports(bwe, fb.reports, fb.loss_sum, now);
@@ -959,6 +1037,11 @@ void ms_session_incoming_rtcp(ms_session *s, int mindex, gboolean video, const c
 			ms_bwe_nacks(bwe, fb.nacked, now);
 		if(fb.remb_bps > 0)
 			ms_bwe_remb(bwe, fb.remb_bps, now);
+		ms_probe_reports(&s->probe, fb.reports, fb.loss_sum, now);
+		ms_probe_nacks(&s->probe, fb.nacked, now);
+		ms_probe_remb(&s->probe, fb.remb_bps, now);
+		if(s->probe.padding_off)
+			g_atomic_int_set(&s->pad_kbps, 0);	/* it failed: no more padding, now */
 		if(bwe->cuts != cuts)
 			JANUS_LOG(LOG_INFO, MS_TAG "Estimate cut to %" G_GUINT64_FORMAT " bps (sending %" G_GUINT64_FORMAT
 				" bps, loss %.2f, REMB %" G_GUINT64_FORMAT ")\n", ms_bwe_estimate(bwe, now),
@@ -1068,6 +1151,7 @@ void ms_session_tick(ms_session *s, gint64 now)
 	} else {
 		for(guint i = 0; i < s->n_slots; i++)
 			auto_keep_warm(s->slots[i], NULL);	/* no auto slot left: nothing kept warm */
+		g_atomic_int_set(&s->pad_kbps, 0);
 	}
 	if(s->setup_since > 0 && ms_config.setup_timeout > 0 && !g_atomic_int_get(&s->destroyed) &&
 			now - s->setup_since >= (gint64)ms_config.setup_timeout * G_USEC_PER_SEC) {
@@ -1123,6 +1207,7 @@ json_t *ms_session_query(ms_session *s)
 		json_object_set_new(e, "mid", json_string(slot->mid));
 		json_object_set_new(e, "packets", json_integer(slot->packets));
 		json_object_set_new(e, "switches", json_integer(slot->sw.switches));
+		json_object_set_new(e, "padding", json_integer(slot->padded));
 		json_array_append_new(slots, e);
 		g_mutex_unlock(&slot->mutex);
 	}
@@ -1137,6 +1222,9 @@ json_t *ms_session_query(ms_session *s)
 	json_object_set_new(q, "bwe", json_pack("{sIsIsfsIsI}", "estimate_bps", (json_int_t)ms_bwe_estimate(bwe, now),
 		"send_bps", (json_int_t)ms_bwe_send_rate(bwe, now), "loss", ms_bwe_loss(bwe, now),
 		"cuts", (json_int_t)bwe->cuts, "forgiven", (json_int_t)bwe->forgiven));
+	json_object_set_new(q, "probes", json_pack("{sIsIsIsI}", "passed", (json_int_t)s->probe.passes,
+		"failed", (json_int_t)s->probe.fails, "dropped", (json_int_t)s->probe.dropped,
+		"padding_bps", (json_int_t)ms_probe_padding_bps(&s->probe, now)));
 	ms_session_bwe_unlock(s);
 	g_mutex_unlock(&s->mutex);
 	return q;

@@ -14,6 +14,7 @@
 #include "ms_switch.h"
 #include "ms_auto.h"
 #include "ms_bwe.h"
+#include "ms_probe.h"
 #include "ms_rtp.h"
 
 typedef struct ms_audio ms_audio;
@@ -21,6 +22,8 @@ typedef struct ms_audio ms_audio;
 /* Tokens a session remembers as accepted (a plugin-wide lock does not
  * apply to them). */
 #define MS_PROVEN_TOKENS 4
+
+#define MS_SENT_RING 512
 
 typedef struct ms_slot {
 	ms_session *session;		/* owner (alive while the slot is bound) */
@@ -66,6 +69,14 @@ typedef struct ms_slot {
 	gboolean next_live;
 	gint64 live_at;			/* when it was asked for */
 	gint64 live_flip;		/* when such a step up last flipped (0: never) */
+	/* Its share of a probe's padding (ms_probe.h): owed bytes, since */
+	guint64 pad_credit;
+	gint64 pad_last;
+	guint64 padded;			/* padding packets sent */
+	/* When its last packets went out, for the report lag (ms_probe.h):
+	 * by sequence number % MS_SENT_RING, each the number << 48 | the
+	 * monotonic time (atomics: written without the slot mutex too) */
+	guint64 sent_at[MS_SENT_RING];
 	GByteArray *replay;		/* packets, each a guint16 length then the bytes */
 	GByteArray *backlog;		/* same layout */
 } ms_slot;
@@ -99,6 +110,10 @@ struct ms_session {
 	ms_auto autoq;
 	GMutex bwe_mutex;		/* guards bwe and rtcp: the core's thread, the tick, a replay on a source thread */
 	ms_bwe bwe;
+	ms_probe probe;			/* a padding probe before a step up (bwe_mutex) */
+	/* Its padding now, shared by this many slots (atomics: the tick sets
+	 * them, the slots' packet paths read them) */
+	gint pad_kbps, pad_shares;
 	/* What went out since bwe last heard (atomics: every packet adds, on
 	 * the source threads, without a lock; ms_session_bwe_lock hands the
 	 * sums to bwe) */
@@ -118,6 +133,12 @@ void ms_session_sent(ms_session *s, gsize len);
  * them. */
 ms_bwe *ms_session_bwe_lock(ms_session *s, gint64 now);
 void ms_session_bwe_unlock(ms_session *s);
+/* When the slot's packet seq went out (monotonic us), -1 when it is no
+ * longer known. */
+#define MS_SENT_TIME_MASK ((G_GUINT64_CONSTANT(1) << 48) - 1)
+gint64 ms_slot_sent_at(ms_slot *slot, guint16 seq);
+/* A replay burst went out to the viewer (ms_bwe_burst, ms_probe_burst). */
+void ms_session_burst(ms_session *s, gint64 now);
 
 /* ms_audio.c: the session's audio m-line (docs/protocol.md §14) */
 ms_audio *ms_audio_new(ms_session *s);

@@ -157,6 +157,24 @@ describe('quality auto', { skip: skipPlugin(), timeout: 180000 }, () => {
     const burst = new Set(pk.slice(i).filter((p) => p.at - pk[i].at < 40).map((p) => p.ts)).size;
     t.diagnostic(`stepped down on loss; back up ${Date.now() - t0} ms after the loss ended; frames within 40 ms of its keyframe: ${burst}`);
     assert.ok(burst <= 2, `the step up came as a burst of ${burst} frames (a GOP replay), not at the live keyframe`);
+    // The step up was proven first by a padding probe (packets of no media
+    // on the slots' own streams: as much as the step adds, here a few
+    // kbit/s); padding only ever between two frames
+    const info = (await fx.admin.handleInfo(conn.client.sessionId, conn.client.handleId)).plugin_specific;
+    const all = [0, 1].map((k) => conn.peer.packets(k));
+    const padding = all.map((ps) => ps.filter((p) => p.payload.length === 0).length);
+    t.diagnostic(`probes ${JSON.stringify(info.probes)}; padding packets seen ${padding.join(', ')}, sent ${info.slots.map((x) => x.padding).join(', ')} (slots 0, 1)`);
+    assert.ok(info.probes.passed >= 1, `no probe passed before the step up: ${JSON.stringify(info.probes)}`);
+    for (const ps of all) {
+      const bySeq = [...ps].sort((a, b) => a.seq - b.seq);
+      for (let k = 1; k < bySeq.length; k++) {
+        const p = bySeq[k], prev = bySeq[k - 1];
+        if (p.payload.length === 0 && p.seq === ((prev.seq + 1) & 0xffff)) {
+          assert.ok(prev.marker || prev.payload.length === 0, `padding ${p.seq} inside a frame (after ${prev.seq}, no marker)`);
+          assert.equal(p.ts, prev.ts, 'padding carries the timestamp of the frame before it');
+        }
+      }
+    }
     await sleep(300);
     assertContinuous(conn.peer.packets(0), 'slot 0 across bandwidth steps');
   });

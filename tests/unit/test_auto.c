@@ -292,6 +292,37 @@ static void test_up_limit(void)
 	g_assert_cmpstr(shown(&s[1]), ==, "cam-720p");
 }
 
+static void test_proven(void)
+{
+	ms_auto a = { 0 };
+	ms_auto_slot s[2];
+	auto_slot(&s[0], 720);		/* 720p, 2500 */
+	auto_slot(&s[1], 720);
+	ms_auto_choose(&a, s, 2, 2000 * K, T0);
+	g_assert_cmpuint(ms_auto_sum_bps(s, 2), ==, 1600 * K);	/* 360p, 360p */
+	/* what the next round would reach: both to 720p (5000) unlimited, one
+	 * under 3500, one step (3300) even when the limit holds none */
+	ms_auto_slot scratch[2];
+	g_assert_cmpuint(ms_auto_up_target(s, scratch, 2, 0), ==, 5000 * K);
+	g_assert_cmpuint(ms_auto_up_target(s, scratch, 2, 3500 * K), ==, 3300 * K);
+	g_assert_cmpuint(ms_auto_up_target(s, scratch, 2, 2000 * K), ==, 3300 * K);
+	g_assert_cmpuint(ms_auto_sum_bps(s, 2), ==, 1600 * K);	/* s untouched */
+	/* room proven up to 3300, just after the step down: it waits
+	 * MS_AUTO_UP_AGAIN_US, not the hold */
+	a.up_limit = 3300 * K;
+	a.proven = TRUE;
+	g_assert_cmpuint(ms_auto_choose(&a, s, 2, 7000 * K, T0 + MS_AUTO_UP_AGAIN_US - 1), ==, 0);
+	g_assert_cmpuint(ms_auto_choose(&a, s, 2, 7000 * K, T0 + MS_AUTO_UP_AGAIN_US), ==, 1);
+	g_assert_cmpuint(ms_auto_sum_bps(s, 2), ==, 3300 * K);
+	g_assert_true(s[0].stepped_up || s[1].stepped_up);
+	/* proven, but the estimate has no room with the margin: none */
+	a.up_limit = 5000 * K;
+	g_assert_cmpuint(ms_auto_choose(&a, s, 2, 5000 * K, T0 + 5 * S), ==, 0);
+	g_assert_cmpuint(ms_auto_choose(&a, s, 2, 6000 * K, T0 + 5 * S), ==, 1);
+	g_assert_cmpuint(ms_auto_sum_bps(s, 2), ==, 5000 * K);
+	g_assert_cmpuint(ms_auto_up_target(s, scratch, 2, 0), ==, 5000 * K);	/* nothing left */
+}
+
 static void test_step_up_hold(void)
 {
 	ms_auto a = { 0 };
@@ -491,6 +522,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/ms/auto/equal-slots-in-turn", test_equal_slots_in_turn);
 	g_test_add_func("/ms/auto/measured-rates-move", test_measured_rates_move);
 	g_test_add_func("/ms/auto/up-limit", test_up_limit);
+	g_test_add_func("/ms/auto/proven", test_proven);
 	g_test_add_func("/ms/auto/step-up-hold", test_step_up_hold);
 	g_test_add_func("/ms/auto/no-flapping", test_no_flapping);
 	g_test_add_func("/ms/auto/backoff", test_backoff);

@@ -221,6 +221,38 @@ static void test_burst_grace(void)
 
 /* REMB: never an estimate or a cap of its own; where loss cuts, the cut
  * goes down to a fresh REMB when that is lower. */
+/* A padding probe's feedback is the probe's: kept out while it runs (no
+ * cut below what the wall carried before it, REMBs too); a pass lifts the
+ * estimate to the proven rate with headroom, and counts it as probed. */
+static void test_probe(void)
+{
+	ms_bwe b = { 0 };
+	gint64 t = run(&b, T0, 2 * S, 1000000, 51);	/* 20 %: cut */
+	guint64 cut = ms_bwe_estimate(&b, t);
+	g_assert_cmpuint(cut, >, 0);
+	t = run(&b, t, 10 * S, 1000000, 0);
+	guint64 before = ms_bwe_estimate(&b, t), cuts = b.cuts;
+	ms_bwe_probing(&b, t + 2 * S);
+	/* twice the rate, with 30 % loss and a REMB drop: nothing changes */
+	gint64 u = run(&b, t, 2 * S - 10 * MS, 2000000, 77);
+	ms_bwe_remb(&b, 300000, u);
+	g_assert_cmpuint(b.cuts, ==, cuts);
+	g_assert_cmpuint(ms_bwe_estimate(&b, u), ==, before);
+	/* after it, loss cuts again */
+	u = run(&b, t + 2 * S, S, 1000000, 77);
+	g_assert_cmpuint(b.cuts, >, cuts);
+	/* a pass: the estimate at least 1.25 times the proven rate */
+	ms_bwe_proven(&b, 4000000, u);
+	g_assert_cmpuint(ms_bwe_estimate(&b, u), ==, 5000000);
+	g_assert_cmpuint(b.probed, >=, 4000000);
+	ms_bwe_proven(&b, 1000000, u);		/* never lowers it */
+	g_assert_cmpuint(ms_bwe_estimate(&b, u), ==, 5000000);
+	/* no estimate: stays none (nothing limits) */
+	ms_bwe c = { 0 };
+	ms_bwe_proven(&c, 4000000, T0);
+	g_assert_cmpuint(ms_bwe_estimate(&c, T0), ==, 0);
+}
+
 static void test_remb(void)
 {
 	ms_bwe b = { 0 };
@@ -332,6 +364,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/ms/bwe/burst-grace", test_burst_grace);
 	g_test_add_func("/ms/bwe/sent-many", test_sent_many);
 	g_test_add_func("/ms/bwe/remb", test_remb);
+	g_test_add_func("/ms/bwe/probe", test_probe);
 	g_test_add_func("/ms/bwe/remb-drop", test_remb_drop);
 	return g_test_run();
 }

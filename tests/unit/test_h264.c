@@ -240,8 +240,14 @@ static void test_rtcp_feedback(void)
 	guint8 rr[8 + 48] = { 0x82, 201, 0, 13, 0, 0, 0, 1 };
 	rr[8 + 4] = 25;
 	rr[8 + 24 + 4] = 64;
+	/* extended highest sequence numbers 0x0001abcd and 0x00000102 */
+	rr[8 + 9] = 0x01; rr[8 + 10] = 0xab; rr[8 + 11] = 0xcd;
+	rr[8 + 24 + 10] = 0x01; rr[8 + 24 + 11] = 0x02;
 	g_assert_true(ms_rtcp_read_feedback(rr, sizeof(rr), &fb));
 	g_assert_cmpuint(fb.reports, ==, 2);
+	g_assert_cmpuint(fb.n_highest, ==, 2);
+	g_assert_cmpuint(fb.highest[0], ==, 0xabcd);
+	g_assert_cmpuint(fb.highest[1], ==, 0x0102);
 	g_assert_cmpuint(fb.loss_max, ==, 64);
 	g_assert_cmpuint(fb.loss_sum, ==, 89);
 	/* compound: SR with one block (lost 10), then NACK (PID + 3 bits), then REMB 1.5 Mbit/s */

@@ -340,6 +340,54 @@ static void test_replay_then_loss(void)
 	g_assert_cmpuint(l2.ts - l1.ts, ==, 900);
 }
 
+/* Padding between frames takes the next numbers; live and replayed
+ * packets after it keep counting from it (no sequence number twice, none
+ * left out), and it is never sent inside a frame, before the first packet
+ * or inside a replay. */
+static void test_padding(void)
+{
+	ms_rewrite rw;
+	ms_rewrite_init(&rw, SSRC, PT);
+	guint8 pad[MS_RTP_HEADER_LEN + 255];
+	g_assert_cmpuint(ms_rewrite_padding(&rw, pad, 255), ==, 0);	/* nothing sent yet */
+	src s = { 0xcafe, 100, 9000 };
+	out a = live_next(&rw, &s, 0);
+	g_assert_cmpuint(ms_rewrite_padding(&rw, pad, 0), ==, 0);
+	g_assert_cmpuint(ms_rewrite_padding(&rw, pad, 256), ==, 0);
+	for(guint i = 1; i <= 3; i++) {
+		g_assert_cmpuint(ms_rewrite_padding(&rw, pad, 255), ==, MS_RTP_HEADER_LEN + 255);
+		out p = check_pkt(pad, TRUE);
+		g_assert_cmpuint((guint16)(p.seq - a.seq), ==, i);
+		g_assert_cmpuint(p.ts, ==, a.ts);
+		g_assert_false(p.marker);
+		g_assert_cmpuint(pad[0], ==, 0xa0);	/* v2, padding */
+		g_assert_cmpuint(pad[MS_RTP_HEADER_LEN + 254], ==, 255);
+		gsize off = 0, plen = 1;
+		g_assert_true(ms_rtp_parse(pad, MS_RTP_HEADER_LEN + 255, &off, &plen));
+		g_assert_cmpuint(plen, ==, 0);
+	}
+	/* live continues after it, with the source's gaps */
+	out b = live_next(&rw, &s, 66 * MS);
+	g_assert_cmpuint((guint16)(b.seq - a.seq), ==, 4);
+	s.seq++;
+	out c = live_next(&rw, &s, 133 * MS);
+	g_assert_cmpuint((guint16)(c.seq - b.seq), ==, 2);
+	/* not inside a frame */
+	live_raw(&rw, s.seq, s.ts, FALSE, 140 * MS);
+	g_assert_cmpuint(ms_rewrite_padding(&rw, pad, 255), ==, 0);
+	out d = live_raw(&rw, (guint16)(s.seq + 1), s.ts, TRUE, 141 * MS);
+	g_assert_cmpuint(ms_rewrite_padding(&rw, pad, 100), ==, MS_RTP_HEADER_LEN + 100);
+	g_assert_cmpuint((guint16)(ms_rtp_seq(pad) - d.seq), ==, 1);
+	/* a replay after padding: +1 from it; none inside the replay */
+	out r = replay_raw(&rw, 500, 1000, TRUE, TRUE, 150 * MS);
+	g_assert_cmpuint((guint16)(r.seq - d.seq), ==, 2);
+	g_assert_cmpuint(ms_rewrite_padding(&rw, pad, 255), ==, 0);
+	ms_rewrite_rebase(&rw, TRUE);
+	g_assert_cmpuint(ms_rewrite_padding(&rw, pad, 255), ==, MS_RTP_HEADER_LEN + 255);
+	out l = live_raw(&rw, 501, 4000, TRUE, 160 * MS);
+	g_assert_cmpuint((guint16)(l.seq - r.seq), ==, 2);
+}
+
 static void test_reanchor_on_jump(void)
 {
 	ms_rewrite rw;
@@ -469,6 +517,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/ms/rewrite/replay-arithmetic", test_replay_arithmetic);
 	g_test_add_func("/ms/rewrite/replay-continuation", test_replay_continuation);
 	g_test_add_func("/ms/rewrite/replay-then-loss", test_replay_then_loss);
+	g_test_add_func("/ms/rewrite/padding", test_padding);
 	g_test_add_func("/ms/rewrite/reanchor-on-jump", test_reanchor_on_jump);
 	g_test_add_func("/ms/rewrite/drop-older", test_drop_older);
 	g_test_add_func("/ms/rewrite/frame-open-and-invalid", test_frame_open_and_invalid);
