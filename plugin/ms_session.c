@@ -570,10 +570,10 @@ static void auto_choose(ms_session *s, int reply_slot, json_t *request_id, const
 	s->autoq.proven = bps > 0 && proven > 0 && !in_flight;
 	s->autoq.up_limit = bps == 0 ? 0 : s->autoq.proven ? proven : MAX(sum, 1);
 	guint64 ups = s->autoq.ups, downs = s->autoq.downs;
-	ms_auto_choose(&s->autoq, s->auto_slots, s->n_slots, bps, now);
+	guint changed = ms_auto_choose(&s->autoq, s->auto_slots, s->n_slots, bps, now);
 	bwe = ms_session_bwe_lock(s, now);
-	if(s->autoq.downs != downs)
-		ms_probe_drop(&s->probe, now);		/* the wall changed under it */
+	if(changed > 0 && s->autoq.ups == ups)
+		ms_probe_drop(&s->probe, now);		/* the wall changed under it (a step down, a resize) */
 	if(bps > 0)
 		auto_probe(s, bwe, in_flight, now);
 	g_atomic_int_set(&s->pad_kbps, (gint)(ms_probe_padding_bps(&s->probe, now) / 1000));

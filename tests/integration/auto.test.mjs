@@ -14,6 +14,19 @@ import { RtcpRrPacket, RtcpReceiverInfo } from 'werift';
 describe('quality auto', { skip: skipPlugin(), timeout: 180000 }, () => {
   let fx, conn;
   const hint = (slots) => conn.client.request('multistream/hint', { slots });
+  // Receiver reports of the browser's (one per slot, as Chromium sends
+  // them): fraction lost, and as the highest received the last packet of
+  // the slot that arrived lagMs or more ago (slot 0 only; 0: the last)
+  const report = async (fractionLost, lagMs = 0) => {
+    for (const k of [0, 1]) {
+      const ps = conn.peer.packets(k);
+      const last = k === 0 && lagMs > 0 ? ps.filter((p) => p.at <= Date.now() - lagMs).at(-1) : ps.at(-1);
+      if (!last) continue;
+      const reports = [new RtcpReceiverInfo({ ssrc: last.ssrc, fractionLost, packetsLost: 0, highestSequence: last.seq, jitter: 0, lsr: 0, dlsr: 0 })];
+      await conn.peer.transceivers[k].receiver.dtlsTransport.sendRtcp([new RtcpRrPacket({ ssrc: 0x1234 + k, reports })]);
+    }
+  };
+  const reporting = (fractionLost, until, lagMs = 0) => (async () => { while (!until()) { await report(fractionLost, lagMs); await sleep(100); } })();
   const statusOf = async (slot, pred, since, timeoutMs = 6000) => (await conn.client.waitEvent(
     (d) => d?.type === 'multistream/status' && d.value?.slot === slot && pred(d.value.status), { since, timeoutMs, what: `slot ${slot} status` })).data.value.status;
   const consumers = async (name) => (await fx.admin.status()).sources.find((s) => s.name === name)?.consumers;
@@ -125,15 +138,6 @@ describe('quality auto', { skip: skipPlugin(), timeout: 180000 }, () => {
     await hint([{ slot: 0, width: 240, height: 150, visible: true }]);
     await waitResolution(conn.peer, 0, '240x180', { since: Date.now(), timeoutMs: 8000 });
     await sleep(2500);		// past the replay's grace: feedback is judged again
-    // Receiver reports of the browser's, for both slots' SSRCs, every 100 ms
-    const report = async (fractionLost) => {
-      const reports = [0, 1].map((k) => {
-        const last = conn.peer.packets(k).at(-1);
-        return new RtcpReceiverInfo({ ssrc: last.ssrc, fractionLost, packetsLost: 0, highestSequence: last.seq, jitter: 0, lsr: 0, dlsr: 0 });
-      });
-      await conn.peer.transceivers[0].receiver.dtlsTransport.sendRtcp([new RtcpRrPacket({ ssrc: 0x1234, reports })]);
-    };
-    const reporting = (fractionLost, until) => (async () => { while (!until()) { await report(fractionLost); await sleep(100); } })();
     let since = conn.client.mark();
     let done = false;
     const lossy = reporting(128, () => done);		// 50 % lost
@@ -177,6 +181,46 @@ describe('quality auto', { skip: skipPlugin(), timeout: 180000 }, () => {
     }
     await sleep(300);
     assertContinuous(conn.peer.packets(0), 'slot 0 across bandwidth steps');
+  });
+
+  test('bandwidth: a probe the link does not carry (its receiver reports lag: a queue) steps nothing up; one it carries does', { timeout: 90000 }, async (t) => {
+    const probes = async () => (await fx.admin.handleInfo(conn.client.sessionId, conn.client.handleId)).plugin_specific;
+    await hint([{ slot: 0, width: 240, height: 150, visible: true }]);
+    await sleep(2500);		// past any replay's grace
+    let since = conn.client.mark();
+    let done = false;
+    const lossy = reporting(128, () => done);
+    await statusOf(0, (s) => s.status === 'active' && s.actualQuality === '120p', since, 15000).finally(() => { done = true; });
+    await lossy;
+    const before = (await probes()).probes;
+    // No loss now, but slot 0's reports name as the highest received a
+    // packet sent 400 ms ago (slot 1's are fresh: the path's own lag stays
+    // small): whatever a probe sends queues up
+    since = conn.client.mark();
+    done = false;
+    const lagging = reporting(0, () => done, 400);
+    await sleep(9000);
+    done = true;
+    await lagging;
+    const held = await probes();
+    t.diagnostic(`lagging reports for 9 s: probes ${JSON.stringify(held.probes)} (before ${JSON.stringify(before)})`);
+    assert.ok(held.probes.failed > before.failed, `no probe failed on the report lag: ${JSON.stringify(held.probes)}`);
+    assert.equal(held.probes.passed, before.passed, 'a probe passed on lagging reports');
+    assert.equal(held.slots[0].actualQuality, '120p', 'the slot stepped up without a probe that passed');
+    assert.equal(conn.client.events.slice(since).filter((e) => e.data?.type === 'multistream/status' && e.data.value?.slot === 0 &&
+      e.data.value.status?.actualQuality === '180p').length, 0, 'a status said 180p');
+    // Fresh reports: the next probe passes (its padding seen on the slots'
+    // streams, between frames), and the slot steps up
+    const t0 = Date.now();
+    done = false;
+    const clean = reporting(0, () => done);
+    await statusOf(0, (s) => s.status === 'active' && s.actualQuality === '180p', since, 30000).finally(() => { done = true; });
+    await clean;
+    const after = await probes();
+    const padding = [0, 1].map((k) => conn.peer.packets(k, t0).filter((p) => p.payload.length === 0).length);
+    t.diagnostic(`fresh reports: stepped up ${Date.now() - t0} ms later; probes ${JSON.stringify(after.probes)}; padding packets seen ${padding.join(', ')}, sent ${after.slots.map((x) => x.padding).join(', ')}`);
+    assert.ok(after.probes.passed > held.probes.passed);
+    assert.ok(padding[0] + padding[1] > 0, 'no padding seen from the probe that passed');
   });
 
   test('a hint for a slot that is not auto changes nothing, and is used once it is', { timeout: 30000 }, async () => {
