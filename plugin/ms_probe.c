@@ -12,7 +12,10 @@ void ms_probe_start(ms_probe *p, guint64 base_bps, guint64 target_bps, guint64 r
 	p->state = MS_PROBE_RUNNING;
 	p->started = now;
 	p->base_bps = base_bps;
-	p->target_bps = MAX(target_bps, base_bps);
+	p->target_bps = MIN(MAX(target_bps, base_bps), base_bps + MS_PROBE_MAX_PADDING_BPS);
+	p->ramp_us = (gint64)((p->target_bps - base_bps) * G_USEC_PER_SEC / MS_PROBE_SLOPE_BPS);
+	p->ramp_us = CLAMP(p->ramp_us, MS_PROBE_RAMP_MIN_US, MS_PROBE_RAMP_MAX_US);
+	p->end_us = p->ramp_us + MS_PROBE_HOLD_US;
 	p->remb_before = remb;
 	p->packets = 0;
 	p->nacked = 0;
@@ -26,12 +29,12 @@ guint64 ms_probe_padding_bps(const ms_probe *p, gint64 now)
 	if(p->state != MS_PROBE_RUNNING || p->padding_off)
 		return 0;
 	gint64 t = now - p->started;
-	if(t < 0 || t >= MS_PROBE_US)
+	if(t < 0 || t >= p->end_us)
 		return 0;
 	guint64 extra = p->target_bps - p->base_bps;
-	if(t >= MS_PROBE_RAMP_US)
+	if(t >= p->ramp_us)
 		return extra;
-	return extra * (guint64)t / MS_PROBE_RAMP_US;
+	return extra * (guint64)t / (guint64)p->ramp_us;
 }
 
 /* End the running probe with v. */
@@ -75,7 +78,7 @@ void ms_probe_reports(ms_probe *p, guint n, guint lost_sum, gint64 now)
 		conclude(p, MS_PROBE_FAILED, "loss in a receiver report", now);
 		return;
 	}
-	if(now - p->started >= MS_PROBE_RAMP_US)
+	if(now - p->started >= p->ramp_us)
 		p->reports += n;
 }
 
@@ -143,7 +146,7 @@ void ms_probe_drop(ms_probe *p, gint64 now)
 
 ms_probe_verdict ms_probe_poll(ms_probe *p, gint64 now)
 {
-	if(running(p) && now - p->started >= MS_PROBE_US + MS_PROBE_TAIL_US)
+	if(running(p) && now - p->started >= p->end_us + MS_PROBE_TAIL_US)
 		conclude(p, p->reports >= MS_PROBE_MIN_REPORTS ? MS_PROBE_PASSED : MS_PROBE_FAILED,
 			p->reports >= MS_PROBE_MIN_REPORTS ? NULL : "no receiver reports", now);
 	if(p->verdict == MS_PROBE_NONE || p->told)

@@ -12,8 +12,9 @@
  *
  * A probe from base to target bps (what the slots carry now, what the
  * step up would reach):
- *   - its padding ramps from 0 to target - base over MS_PROBE_RAMP_US, then
- *     holds until MS_PROBE_US (a link that cannot carry the target loses
+ *   - its padding ramps from 0 to target - base (at most
+ *     MS_PROBE_MAX_PADDING_BPS: the target is lowered to fit) at
+ *     MS_PROBE_SLOPE_BPS a second, then holds (a link that cannot carry the target loses
  *     packets while the excess is still small);
  *   - it fails at once, padding stopped, on the first sign of a queue
  *     overflowing: packets NACKed (MS_PROBE_NACK_MIN, and
@@ -45,27 +46,37 @@
 
 #include <glib.h>
 
-#define MS_PROBE_RAMP_US (400 * 1000)
-#define MS_PROBE_US (800 * 1000)
+/* The ramp: MS_PROBE_SLOPE_BPS a second, over MS_PROBE_RAMP_MIN_US to
+ * MS_PROBE_RAMP_MAX_US; then the padding holds for MS_PROBE_HOLD_US. At
+ * most MS_PROBE_MAX_PADDING_BPS of padding (packets of no more than 267
+ * bytes: more costs both ends more CPU than it proves) */
+#define MS_PROBE_SLOPE_BPS 4000000
+#define MS_PROBE_RAMP_MIN_US (400 * 1000)
+#define MS_PROBE_RAMP_MAX_US (1000 * 1000)
+#define MS_PROBE_HOLD_US (400 * 1000)
+#define MS_PROBE_MAX_PADDING_BPS 6000000
 #define MS_PROBE_TAIL_US (600 * 1000)
 #define MS_PROBE_REPORT_LAG_US (200 * 1000)
 #define MS_PROBE_MIN_REPORTS 2
 #define MS_PROBE_LOSS 0.02
 #define MS_PROBE_NACK_MIN 3
 /* Report lag: how long before a receiver report block came in the packet
- * it names as the highest received went out (the caller's measure: the
- * path's delay, both ways, plus up to a frame's time). Its least over
+ * after the one it names as the highest received went out (the caller's
+ * measure: the packet had not arrived when the report was written, so the
+ * path took at least that long, both ways). Its least over
  * MS_PROBE_LAG_BUCKETS seconds is the path without a queue; a block
  * MS_PROBE_QUEUE_US over it says a queue is building up. */
-#define MS_PROBE_QUEUE_US (150 * 1000)
+#define MS_PROBE_QUEUE_US (50 * 1000)
 #define MS_PROBE_LAG_BUCKETS 5
 #define MS_PROBE_REMB_DROP 0.90
 #define MS_PROBE_BACKOFF_US (3 * G_USEC_PER_SEC)
-#define MS_PROBE_BACKOFF_MAX_US (8 * G_USEC_PER_SEC)
+#define MS_PROBE_BACKOFF_MAX_US (6 * G_USEC_PER_SEC)
 #define MS_PROBE_VALID_US (1500 * 1000)
-/* Feedback on a probe keeps coming for about a receiver report interval
- * after its padding ends: what ms_bwe_probing should cover */
-#define MS_PROBE_ECHO_US G_USEC_PER_SEC
+/* Feedback on a probe keeps coming after its padding ends: receiver
+ * reports cover about a second each and come up to one later, and what
+ * the probe lost (a failed one overruns the queue a little before its
+ * padding stops) shows in them: what ms_bwe_probing should cover */
+#define MS_PROBE_ECHO_US (2 * G_USEC_PER_SEC)
 
 typedef enum ms_probe_state {
 	MS_PROBE_IDLE = 0,	/* nothing running; see passed/failed */
@@ -86,6 +97,7 @@ typedef struct ms_probe {
 	gint64 lag_over;	/* the running probe's largest lag over the path's */
 	ms_probe_state state;
 	gint64 started;
+	gint64 ramp_us, end_us;	/* its ramp, and its padding, from started */
 	guint64 base_bps, target_bps;
 	guint64 remb_before;	/* the REMB when it started (0: none) */
 	guint64 packets;	/* sent since it started */
@@ -107,8 +119,9 @@ typedef struct ms_probe {
 
 /* Can a probe start now (none running, the backoff after a failure over)? */
 gboolean ms_probe_can_start(const ms_probe *p, gint64 now);
-/* Start probing from base to target bps (target > base); remb: the last
- * REMB (0: none). */
+/* Start probing from base to target bps (target > base; lowered to at
+ * most MS_PROBE_MAX_PADDING_BPS over base); remb: the last REMB (0:
+ * none). Its padding ends at started + end_us. */
 void ms_probe_start(ms_probe *p, guint64 base_bps, guint64 target_bps, guint64 remb, gint64 now);
 /* Padding to send now, bits per second on top of the media (0: none). */
 guint64 ms_probe_padding_bps(const ms_probe *p, gint64 now);

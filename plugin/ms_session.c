@@ -488,7 +488,7 @@ static void auto_keep_warm(ms_slot *slot, const ms_auto_slot *as)
  * silent holds nothing back), or flipped less than MS_AUTO_STEP_SETTLE_US
  * ago (a receiver report's time)? Session mutex held. */
 #define MS_AUTO_STEP_WAIT_US (4 * G_USEC_PER_SEC)
-#define MS_AUTO_STEP_SETTLE_US G_USEC_PER_SEC
+#define MS_AUTO_STEP_SETTLE_US (500 * 1000)
 #define MS_AUTO_PROBE_FACTOR 4
 static gboolean auto_step_in_flight(ms_session *s, gint64 now)
 {
@@ -532,9 +532,10 @@ static void auto_probe(ms_session *s, ms_bwe *bwe, gboolean in_flight, gint64 no
 	gboolean remb = bwe->remb > 0 && now - bwe->remb_at < MS_BWE_REMB_TTL_US;
 	/* A tenth more: the variants' measured rates move a little meanwhile */
 	ms_probe_start(&s->probe, sum, target + target / 10, remb ? bwe->remb : 0, now);
-	ms_bwe_probing(bwe, now + MS_PROBE_US + MS_PROBE_ECHO_US);
+	ms_bwe_probing(bwe, now + s->probe.end_us + MS_PROBE_ECHO_US);
 	g_atomic_int_set(&s->pad_shares, (gint)shares);
-	JANUS_LOG(LOG_INFO, MS_TAG "Auto: probing %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT " bps\n", sum, target);
+	JANUS_LOG(LOG_INFO, MS_TAG "Auto: probing %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT " bps\n", sum,
+		s->probe.target_bps);
 }
 
 /* Let the auto engine pick for every auto slot (size, visibility, the
@@ -999,9 +1000,12 @@ void ms_session_setup_media(ms_session *s)
 	g_mutex_unlock(&s->mutex);
 }
 
-/* How long before now the packets a report names as the highest
- * received of the slot of mindex went out: the least of its blocks (-1:
- * none known). */
+/* A report's lag (ms_probe.h): how long before now the packet after the
+ * one it names as the highest received of the slot of mindex went out.
+ * That packet had not arrived when the browser wrote the report: the
+ * path took at least this long (the packet named itself may have gone out
+ * a frame's time before the report was written, this one cannot have).
+ * The least of its blocks; -1: none known (nothing went out after it). */
 static gint64 report_lag(ms_session *s, int mindex, const ms_rtcp_feedback *fb, gint64 now)
 {
 	gint64 lag = -1;
@@ -1011,8 +1015,8 @@ static gint64 report_lag(ms_session *s, int mindex, const ms_rtcp_feedback *fb, 
 		if(slot->mindex != mindex)
 			continue;
 		for(guint k = 0; k < fb->n_highest; k++) {
-			gint64 at = ms_slot_sent_at(slot, fb->highest[k]);
-			if(at >= 0 && (lag < 0 || now - at < lag))
+			gint64 at = ms_slot_sent_at(slot, (guint16)(fb->highest[k] + 1));
+			if(at >= 0 && at <= now && (lag < 0 || now - at < lag))
 				lag = now - at;
 		}
 	}

@@ -104,8 +104,9 @@ struct ms_session {
 	char failed_token[MS_NAME_MAX];		/* counted again when repeated */
 	ms_audio *audio;		/* the audio m-line (init with audio: true), or NULL */
 	/* Quality "auto" (docs/protocol.md §15): the engine's view of every
-	 * slot (n_slots, NULL before an init), its state, and the viewer's
-	 * bandwidth estimate, fed by every packet sent and every RTCP */
+	 * slot (n_slots, then n_slots of scratch for ms_auto_up_target; NULL
+	 * before an init), its state, and the viewer's bandwidth estimate,
+	 * fed by every packet sent and every RTCP */
 	ms_auto_slot *auto_slots;
 	ms_auto autoq;
 	GMutex bwe_mutex;		/* guards bwe and rtcp: the core's thread, the tick, a replay on a source thread */

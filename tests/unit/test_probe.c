@@ -32,13 +32,25 @@ static void test_ramp(void)
 	g_assert_true(ms_probe_can_start(&p, T0));
 	ms_probe_start(&p, 1000000, 3000000, 0, T0);
 	g_assert_false(ms_probe_can_start(&p, T0));
+	/* 2 Mbit/s of padding at MS_PROBE_SLOPE_BPS a second */
+	g_assert_cmpint(p.ramp_us, ==, (gint64)2000000 * G_USEC_PER_SEC / MS_PROBE_SLOPE_BPS);
+	g_assert_cmpint(p.end_us, ==, p.ramp_us + MS_PROBE_HOLD_US);
 	g_assert_cmpuint(ms_probe_padding_bps(&p, T0), ==, 0);
-	g_assert_cmpuint(ms_probe_padding_bps(&p, T0 + MS_PROBE_RAMP_US / 2), ==, 1000000);
-	g_assert_cmpuint(ms_probe_padding_bps(&p, T0 + MS_PROBE_RAMP_US), ==, 2000000);
-	g_assert_cmpuint(ms_probe_padding_bps(&p, T0 + MS_PROBE_US - 1), ==, 2000000);
+	g_assert_cmpuint(ms_probe_padding_bps(&p, T0 + p.ramp_us / 2), ==, 1000000);
+	g_assert_cmpuint(ms_probe_padding_bps(&p, T0 + p.ramp_us), ==, 2000000);
+	g_assert_cmpuint(ms_probe_padding_bps(&p, T0 + p.end_us - 1), ==, 2000000);
 	/* the padding ends; the verdict waits for the feedback on it */
-	g_assert_cmpuint(ms_probe_padding_bps(&p, T0 + MS_PROBE_US), ==, 0);
-	g_assert_cmpint(ms_probe_poll(&p, T0 + MS_PROBE_US), ==, MS_PROBE_NONE);
+	g_assert_cmpuint(ms_probe_padding_bps(&p, T0 + p.end_us), ==, 0);
+	g_assert_cmpint(ms_probe_poll(&p, T0 + p.end_us), ==, MS_PROBE_NONE);
+	/* a small step ramps over the least time, a big one over the most,
+	 * lowered to the most padding */
+	ms_probe q = { 0 };
+	ms_probe_start(&q, 1000000, 1100000, 0, T0);
+	g_assert_cmpint(q.ramp_us, ==, MS_PROBE_RAMP_MIN_US);
+	ms_probe_start(&q, 1000000, 40000000, 0, T0);
+	g_assert_cmpint(q.ramp_us, ==, MS_PROBE_RAMP_MAX_US);
+	g_assert_cmpuint(q.target_bps, ==, 1000000 + MS_PROBE_MAX_PADDING_BPS);
+	g_assert_cmpuint(ms_probe_padding_bps(&q, T0 + q.ramp_us), ==, MS_PROBE_MAX_PADDING_BPS);
 }
 
 static void test_pass(void)
@@ -47,7 +59,7 @@ static void test_pass(void)
 	ms_probe_start(&p, 1000000, 3000000, 2000000, T0);
 	gint64 end = 0;
 	g_assert_cmpint(run_clean(&p, T0, &end), ==, MS_PROBE_PASSED);
-	g_assert_cmpint(end, ==, T0 + MS_PROBE_US + MS_PROBE_TAIL_US);
+	g_assert_cmpint(end, ==, T0 + p.end_us + MS_PROBE_TAIL_US);
 	/* told once; good for a while, for its target */
 	g_assert_cmpint(ms_probe_poll(&p, end), ==, MS_PROBE_NONE);
 	g_assert_cmpuint(ms_probe_proven_bps(&p, end), ==, 3000000);
@@ -74,7 +86,7 @@ static void test_fail_on_loss(void)
 	ms_probe q = { 0 };
 	ms_probe_start(&q, 1000000, 3000000, 0, T0);
 	ms_probe_reports(&q, 1, 2, T0 + MS_PROBE_REPORT_LAG_US);
-	g_assert_cmpuint(ms_probe_padding_bps(&q, T0 + MS_PROBE_RAMP_US), >, 0);
+	g_assert_cmpuint(ms_probe_padding_bps(&q, T0 + q.ramp_us), >, 0);
 }
 
 static void test_fail_on_nacks(void)
@@ -117,8 +129,8 @@ static void test_no_feedback_fails(void)
 	ms_probe p = { 0 };
 	ms_probe_start(&p, 1000000, 3000000, 0, T0);
 	/* one report after the ramp is not enough */
-	ms_probe_reports(&p, 1, 0, T0 + MS_PROBE_RAMP_US + 100 * MS);
-	gint64 t = T0 + MS_PROBE_US + MS_PROBE_TAIL_US;
+	ms_probe_reports(&p, 1, 0, T0 + p.ramp_us + 100 * MS);
+	gint64 t = T0 + p.end_us + MS_PROBE_TAIL_US;
 	g_assert_cmpint(ms_probe_poll(&p, t - 1), ==, MS_PROBE_NONE);
 	g_assert_cmpint(ms_probe_poll(&p, t), ==, MS_PROBE_FAILED);
 }
@@ -169,13 +181,13 @@ static void test_fail_on_report_lag(void)
 {
 	ms_probe p = { 0 };
 	g_assert_cmpint(ms_probe_path_lag(&p, T0), ==, -1);
-	/* the path: 5-60 ms (a frame's time of noise) */
+	/* the path: 5-40 ms */
 	for(gint64 t = T0 - 3 * S; t < T0; t += 100 * MS)
-		ms_probe_lag(&p, 5 * MS + (t / (100 * MS)) % 12 * 5 * MS, t);
+		ms_probe_lag(&p, 5 * MS + (t / (100 * MS)) % 8 * 5 * MS, t);
 	g_assert_cmpint(ms_probe_path_lag(&p, T0), ==, 5 * MS);
 	ms_probe_start(&p, 1000000, 3000000, 0, T0);
 	/* as much as the noise: no queue */
-	ms_probe_lag(&p, 60 * MS, T0 + 300 * MS);
+	ms_probe_lag(&p, 40 * MS, T0 + 300 * MS);
 	ms_probe_lag(&p, 5 * MS + MS_PROBE_QUEUE_US, T0 + 400 * MS);
 	g_assert_cmpint(p.state, ==, MS_PROBE_RUNNING);
 	g_assert_cmpint(p.lag_over, ==, MS_PROBE_QUEUE_US);
