@@ -4,7 +4,8 @@
  * Quality auto steps a slot down when loss says the link cannot carry the
  * wall. Stepping back up blind is a gamble: the new variant's keyframe and
  * rate land on a link not known to carry them, and when it does not, one or
- * two tiles freeze for a second. So a step up is proven first: the plugin
+ * two tiles freeze for a second. So a big step up (ms_session.c says
+ * which) is proven first: the plugin
  * sends RTP padding (packets of no media, on the slots' own SSRCs and
  * sequence numbers, between frames) on top of the wall, as much as the step
  * would add, and steps up only when the browser's feedback shows the link
@@ -50,9 +51,9 @@
  * MS_PROBE_RAMP_MAX_US; then the padding holds for MS_PROBE_HOLD_US. At
  * most MS_PROBE_MAX_PADDING_BPS of padding (packets of no more than 267
  * bytes: more costs both ends more CPU than it proves) */
-#define MS_PROBE_SLOPE_BPS 4000000
+#define MS_PROBE_SLOPE_BPS 2000000
 #define MS_PROBE_RAMP_MIN_US (400 * 1000)
-#define MS_PROBE_RAMP_MAX_US (1000 * 1000)
+#define MS_PROBE_RAMP_MAX_US (1200 * 1000)
 #define MS_PROBE_HOLD_US (400 * 1000)
 #define MS_PROBE_MAX_PADDING_BPS 6000000
 #define MS_PROBE_TAIL_US (600 * 1000)

@@ -490,6 +490,13 @@ static void auto_keep_warm(ms_slot *slot, const ms_auto_slot *as)
 #define MS_AUTO_STEP_WAIT_US (4 * G_USEC_PER_SEC)
 #define MS_AUTO_STEP_SETTLE_US (500 * 1000)
 #define MS_AUTO_PROBE_FACTOR 4
+/* A round of steps up to at most auto_probe_above percent of what the
+ * slots carry (general key, 150 by default) needs no probe: it is its own
+ * (the new variants' live keyframes, judged on loss; the engine's hold
+ * and its doubling keep it from flapping). A bigger one is proven first.
+ * Padding of several Mbit/s in packets of 267 bytes costs the server and
+ * the browser more than the step it would prove; a step of half the wall
+ * that the link does not carry costs a second of loss at most. */
 static gboolean auto_step_in_flight(ms_session *s, gint64 now)
 {
 	gboolean in_flight = FALSE;
@@ -508,22 +515,23 @@ static gboolean auto_step_in_flight(ms_session *s, gint64 now)
  * the round would reach (at most MS_AUTO_PROBE_FACTOR times it, at least
  * one step). Not within the wait after the last step (the hold after a
  * step down, MS_AUTO_UP_AGAIN_US after a step up), while a step up is in
- * flight, or while the feedback still tells of a replay burst. Session
- * mutex held; bwe too. */
+ * flight, while the feedback still tells of a replay burst, or while the
+ * report lag has stood over MS_PROBE_QUEUE_US for MS_PROBE_LAG_BUCKETS
+ * seconds. Session mutex held; bwe too. */
 static void auto_probe(ms_session *s, ms_bwe *bwe, gboolean in_flight, gint64 now)
 {
 	gint64 wait = s->autoq.wait > 0 ? s->autoq.wait : MS_AUTO_HOLD_US;
 	if(in_flight || !ms_probe_can_start(&s->probe, now) || now - s->autoq.stepped_at < wait ||
-			now < bwe->burst_until)
-		return;
+			now < bwe->burst_until || ms_probe_path_lag(&s->probe, now) > MS_PROBE_QUEUE_US)
+		return;		/* (a queue that stands for seconds: the link is full already) */
 	/* Each failure in a row halves how far the next one reaches (down to
 	 * one step): a link at its limit is not overrun by much */
 	guint64 sum = ms_auto_sum_bps(s->auto_slots, s->n_slots);
 	guint factor = MS_AUTO_PROBE_FACTOR >> MIN(s->probe.fails_in_row, 8);
 	guint64 target = ms_auto_up_target(s->auto_slots, s->auto_slots + s->n_slots, s->n_slots,
 		MAX(sum, 1) * MAX(factor, 1));
-	if(target <= sum)
-		return;
+	if(target <= sum * ms_config.auto_probe_above / 100)
+		return;		/* none needed */
 	guint shares = 0;
 	for(guint i = 0; i < s->n_slots; i++)
 		shares += ms_auto_picked(&s->auto_slots[i]) != NULL;
@@ -548,10 +556,10 @@ static void auto_choose(ms_session *s, int reply_slot, json_t *request_id, const
 	gint64 now = g_get_monotonic_time();
 	for(guint i = 0; i < s->n_slots; i++)
 		auto_slot_prepare(s->slots[i], &s->auto_slots[i]);
-	/* A step up for bandwidth is proven first: only up to what a padding
-	 * probe showed the link carries (no estimate: nothing limits), and
-	 * none while the last one has not flipped and the browser has not had
-	 * its say on it */
+	/* A round of steps up for bandwidth reaches auto_probe_above percent
+	 * of what the slots carry (the engine's hold applies), or what a padding probe just
+	 * showed the link carries (at once); no estimate: nothing limits;
+	 * none while the last step has not flipped and settled */
 	ms_bwe *bwe = ms_session_bwe_lock(s, now);
 	ms_probe_verdict verdict = ms_probe_poll(&s->probe, now);
 	guint64 proven = ms_probe_proven_bps(&s->probe, now);
@@ -566,10 +574,11 @@ static void auto_choose(ms_session *s, int reply_slot, json_t *request_id, const
 			" ms over the path's %" G_GINT64_FORMAT " ms)\n", s->probe.target_bps,
 			verdict == MS_PROBE_PASSED ? "passed" : "failed: ", verdict == MS_PROBE_PASSED ? "" : s->probe.why,
 			s->probe.lag_over / 1000, ms_probe_path_lag(&s->probe, now) / 1000);
-	guint64 sum = ms_auto_sum_bps(s->auto_slots, s->n_slots);
+	guint64 sum = MAX(ms_auto_sum_bps(s->auto_slots, s->n_slots), 1);
 	gboolean in_flight = bps > 0 && auto_step_in_flight(s, now);
-	s->autoq.proven = bps > 0 && proven > 0 && !in_flight;
-	s->autoq.up_limit = bps == 0 ? 0 : s->autoq.proven ? proven : MAX(sum, 1);
+	guint64 blind = sum * ms_config.auto_probe_above / 100;
+	s->autoq.proven = bps > 0 && proven > blind && !in_flight;
+	s->autoq.up_limit = bps == 0 ? 0 : in_flight ? sum : s->autoq.proven ? proven : blind;
 	guint64 ups = s->autoq.ups, downs = s->autoq.downs;
 	guint changed = ms_auto_choose(&s->autoq, s->auto_slots, s->n_slots, bps, now);
 	bwe = ms_session_bwe_lock(s, now);

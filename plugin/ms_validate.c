@@ -23,6 +23,7 @@ void ms_settings_defaults(ms_settings *s)
 	s->events = TRUE;
 	s->h265_transcode = TRUE;
 	s->auto_warm = TRUE;
+	s->auto_probe_above = 150;
 	s->heap_trim_interval = 10;
 	s->setup_timeout = 30;
 	s->auth_failures = 5;
@@ -115,6 +116,7 @@ static const uint_key uint_keys[] = {
 	UKEY(setup_timeout, 0, 3600),
 	UKEY(auth_failures, 1, 1000000),
 	UKEY(auth_failures_global, 1, 1000000),
+	UKEY(auto_probe_above, 100, 100000),
 	{ "gop_cache_kb", 0, 1024 * 1024, (gsize)-1 },
 	{ "gop_cache_age", 1, 3600, (gsize)-1 },
 };

@@ -41,6 +41,9 @@ typedef struct ms_settings {
 	guint auth_failures_global;	/* failed token checks per minute, plugin-wide, before a lock (20) */
 	gboolean h265_transcode;	/* serve H265 streams to slots without H265 through an H264 transcode (TRUE) */
 	gboolean auto_warm;		/* keep the candidates next to an auto slot's pick running (TRUE) */
+	guint auto_probe_above;		/* percent: a round of bandwidth steps up taking the
+					 * slots' sum above this much of what it is is proven
+					 * by a padding probe first (150; 100: every round) */
 	gboolean admin_locked;		/* admin_key set but unusable: refuse every admin request */
 } ms_settings;
 

@@ -46,6 +46,10 @@ describe('quality auto', { skip: skipPlugin(), timeout: 180000 }, () => {
   before(async () => {
     fx = await startFixture({
       name: 'auto',
+      // Every bandwidth step up proven by a padding probe first (by default
+      // only rounds over 150 % of what the slots carry: these cameras'
+      // variants are a few kbit/s apart)
+      general: { auto_probe_above: 100 },
       cameras: [{ stream: 'cam1', port: 5700 }, { stream: 'cam2', port: 5702 }],
       extraStreams: {
         'cam1-120p': 'ffmpeg:cam1#video=h264#height=120#gop=1',

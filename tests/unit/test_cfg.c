@@ -152,6 +152,7 @@ static void test_defaults(void)
 	g_assert_cmpstr(v->settings.ffmpeg, ==, "ffmpeg");
 	g_assert_true(v->settings.events);
 	g_assert_true(v->settings.auto_warm);
+	g_assert_cmpuint(v->settings.auto_probe_above, ==, 150);
 	g_assert_null(v->settings.admin_key);
 	g_assert_cmpuint(v->settings.heap_trim_interval, ==, 10);
 	g_assert_cmpuint(v->settings.gop_cache_age, ==, 10 * G_USEC_PER_SEC);
@@ -177,6 +178,7 @@ static void test_good(void)
 		"\tgop_cache_age = 4\n"
 		"\theap_trim_interval = 0\n"
 		"\tauto_warm = false\n"
+		"\tauto_probe_above = 100\n"
 		"}\n"
 		"streams: {\n"
 		"\tcamera1 = \"rtsp://admin:pw@10.0.0.1/stream\"\n"
@@ -193,6 +195,7 @@ static void test_good(void)
 	g_assert_cmpuint(v->settings.gop_cache_age, ==, 4 * G_USEC_PER_SEC);
 	g_assert_cmpuint(v->settings.heap_trim_interval, ==, 0);
 	g_assert_false(v->settings.auto_warm);
+	g_assert_cmpuint(v->settings.auto_probe_above, ==, 100);
 	g_assert_cmpuint(v->streams->len, ==, 4);
 	const ms_stream_def *st = g_ptr_array_index(v->streams, 1);
 	g_assert_cmpstr(st->name, ==, "camera1-360p");
@@ -414,6 +417,11 @@ static void test_max_slots_range(void)
 	v = read_text("general: { max_slots = 9999999999 }\n");	/* a 64-bit integer */
 	g_assert_cmpuint(v->settings.max_slots, ==, 9);
 	g_assert_true(has_problem(v, "general.max_slots", NULL));
+	ms_validated_free(v);
+	/* under 100 % would probe rounds that step nothing up */
+	v = read_text("general: { auto_probe_above = 99 }\n");
+	g_assert_cmpuint(v->settings.auto_probe_above, ==, 150);
+	g_assert_true(has_problem(v, "general.auto_probe_above", NULL));
 	ms_validated_free(v);
 }
 
