@@ -1,5 +1,4 @@
 /* ms_probe.c: padding probes of a viewer's link (see ms_probe.h). */
-#include <string.h>
 #include "ms_probe.h"
 
 gboolean ms_probe_can_start(const ms_probe *p, gint64 now)
