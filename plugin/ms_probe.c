@@ -19,13 +19,12 @@ void ms_probe_start(ms_probe *p, guint64 base_bps, guint64 target_bps, guint64 r
 	p->packets = 0;
 	p->nacked = 0;
 	p->reports = 0;
-	p->padding_off = FALSE;
 	p->lag_over = 0;
 }
 
 guint64 ms_probe_padding_bps(const ms_probe *p, gint64 now)
 {
-	if(p->state != MS_PROBE_RUNNING || p->padding_off)
+	if(p->state != MS_PROBE_RUNNING)
 		return 0;
 	gint64 t = now - p->started;
 	if(t < 0 || t >= p->end_us)
@@ -44,7 +43,6 @@ static void conclude(ms_probe *p, ms_probe_verdict v, const char *why, gint64 no
 	p->verdict = v;
 	p->verdict_at = now;
 	p->told = FALSE;
-	p->padding_off = TRUE;
 	if(v == MS_PROBE_PASSED) {
 		p->passed_bps = p->target_bps;
 		p->backoff = 0;
@@ -128,17 +126,11 @@ void ms_probe_lag(ms_probe *p, gint64 lag, gint64 now)
 		conclude(p, MS_PROBE_FAILED, "report lag (a queue)", now);
 }
 
-void ms_probe_burst(ms_probe *p, gint64 now)
-{
-	ms_probe_drop(p, now);
-}
-
 void ms_probe_drop(ms_probe *p, gint64 now)
 {
 	if(!running(p))
 		return;
 	p->state = MS_PROBE_IDLE;
-	p->padding_off = TRUE;
 	p->not_before = now + MS_PROBE_BACKOFF_US;
 	p->dropped++;
 }

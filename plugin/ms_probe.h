@@ -104,7 +104,6 @@ typedef struct ms_probe {
 	guint64 packets;	/* sent since it started */
 	guint nacked;		/* packets NACKed since it started */
 	guint reports;		/* report blocks after its ramp */
-	gboolean padding_off;	/* it failed: no more padding */
 	/* The last verdict */
 	ms_probe_verdict verdict;
 	gint64 verdict_at;
@@ -136,10 +135,9 @@ void ms_probe_lag(ms_probe *p, gint64 lag, gint64 now);
 /* The path's own lag: the least of the last MS_PROBE_LAG_BUCKETS seconds
  * (-1: none seen). */
 gint64 ms_probe_path_lag(const ms_probe *p, gint64 now);
-/* A replay burst went out: a running probe is dropped. */
-void ms_probe_burst(ms_probe *p, gint64 now);
-/* Stop a running probe without a verdict (the wall changed); the next
- * waits MS_PROBE_BACKOFF_US (no doubling). */
+/* Stop a running probe without a verdict (a replay burst went out, the
+ * wall changed: its feedback says nothing of the probe); the next waits
+ * MS_PROBE_BACKOFF_US (no doubling). */
 void ms_probe_drop(ms_probe *p, gint64 now);
 /* Judge a running probe on time (call about every 100 ms); returns the
  * verdict reached by this call or by feedback since the last one (each

@@ -72,7 +72,7 @@ ms_bwe *ms_session_bwe_lock(ms_session *s, gint64 now)
 void ms_session_burst(ms_session *s, gint64 now)
 {
 	ms_bwe_burst(ms_session_bwe_lock(s, now), now);
-	ms_probe_burst(&s->probe, now);
+	ms_probe_drop(&s->probe, now);
 	ms_session_bwe_unlock(s);
 }
 
@@ -91,8 +91,9 @@ static gboolean media_ready(ms_slot *slot)
 	return slot->mindex >= 0 && ms_session_media_ready(slot->session);
 }
 
-/* Hand one rewritten packet to Janus for the slot's m-line. */
-static void send_rtp(ms_slot *slot, guint8 *buf, gsize len)
+/* Hand one rewritten packet to Janus for the slot's m-line; now: when
+ * (the report lag's ring keeps it). */
+static void send_rtp(ms_slot *slot, guint8 *buf, gsize len, gint64 now)
 {
 	janus_plugin_rtp rtp;
 	janus_plugin_rtp_reset(&rtp);
@@ -104,7 +105,7 @@ static void send_rtp(ms_slot *slot, guint8 *buf, gsize len)
 	ms_session_sent(slot->session, len);
 	guint16 seq = ms_rtp_seq(buf);
 	__atomic_store_n(&slot->sent_at[seq % MS_SENT_RING],
-		((guint64)seq << 48) | ((guint64)g_get_monotonic_time() & MS_SENT_TIME_MASK), __ATOMIC_RELAXED);
+		((guint64)seq << 48) | ((guint64)now & MS_SENT_TIME_MASK), __ATOMIC_RELAXED);
 }
 
 gint64 ms_slot_sent_at(ms_slot *slot, guint16 seq)
@@ -114,9 +115,9 @@ gint64 ms_slot_sent_at(ms_slot *slot, guint16 seq)
 }
 
 /* Send now, counted; slot mutex held. */
-static void relay(ms_slot *slot, guint8 *buf, gsize len)
+static void relay(ms_slot *slot, guint8 *buf, gsize len, gint64 now)
 {
-	send_rtp(slot, buf, len);
+	send_rtp(slot, buf, len, now);
 	slot->packets++;
 }
 
@@ -164,7 +165,7 @@ static void pad_after_frame(ms_slot *slot, gint64 now)
 		gsize len = ms_rewrite_padding(&slot->rw, buf, MS_PAD_BYTES);
 		if(len == 0)
 			break;
-		send_rtp(slot, buf, len);
+		send_rtp(slot, buf, len, now);
 		slot->pad_credit -= len;
 		slot->padded++;
 	}
@@ -186,7 +187,7 @@ static void relay_live(ms_slot *slot, ms_source *src, const ms_packet *pkt, gint
 	if(slot->replaying) {
 		queue_packet(&slot->backlog, buf, pkt->len);
 	} else {
-		relay(slot, buf, pkt->len);
+		relay(slot, buf, pkt->len, now);
 		if(ms_rtp_marker(buf))
 			pad_after_frame(slot, now);
 	}
@@ -214,7 +215,7 @@ static void replay(ms_slot *slot, ms_source *src, gboolean defer, gint64 now)
 		if(defer)
 			queue_packet(&slot->replay, buf, plen);
 		else
-			relay(slot, buf, plen);
+			relay(slot, buf, plen, now);
 	}
 	ms_rewrite_rebase(&slot->rw, TRUE);
 	slot->replaying = defer;
@@ -350,10 +351,11 @@ static void flush_replay(ms_slot *slot)
 		}
 		slot->packets += n;
 		g_mutex_unlock(&slot->mutex);
+		gint64 now = g_get_monotonic_time();
 		for(guint off = 0; off + 2 <= chunk->len;) {
 			guint16 plen;
 			memcpy(&plen, chunk->data + off, sizeof(plen));
-			send_rtp(slot, chunk->data + off + 2, plen);	/* counted when taken */
+			send_rtp(slot, chunk->data + off + 2, plen, now);	/* counted when taken */
 			off += 2 + plen;
 		}
 	}

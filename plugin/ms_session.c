@@ -1053,7 +1053,7 @@ void ms_session_incoming_rtcp(ms_session *s, int mindex, gboolean video, const c
 		ms_probe_reports(&s->probe, fb.reports, fb.loss_sum, now);
 		ms_probe_nacks(&s->probe, fb.nacked, now);
 		ms_probe_remb(&s->probe, fb.remb_bps, now);
-		if(s->probe.padding_off)
+		if(s->probe.state != MS_PROBE_RUNNING)
 			g_atomic_int_set(&s->pad_kbps, 0);	/* it failed: no more padding, now */
 		if(bwe->cuts != cuts)
 			JANUS_LOG(LOG_INFO, MS_TAG "Estimate cut to %" G_GUINT64_FORMAT " bps (sending %" G_GUINT64_FORMAT

@@ -138,7 +138,7 @@ void ms_session_bwe_unlock(ms_session *s);
  * longer known. */
 #define MS_SENT_TIME_MASK ((G_GUINT64_CONSTANT(1) << 48) - 1)
 gint64 ms_slot_sent_at(ms_slot *slot, guint16 seq);
-/* A replay burst went out to the viewer (ms_bwe_burst, ms_probe_burst). */
+/* A replay burst went out to the viewer (ms_bwe_burst; a probe running is dropped). */
 void ms_session_burst(ms_session *s, gint64 now);
 
 /* ms_audio.c: the session's audio m-line (docs/protocol.md §14) */

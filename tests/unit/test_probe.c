@@ -165,7 +165,7 @@ static void test_burst_drops(void)
 {
 	ms_probe p = { 0 };
 	ms_probe_start(&p, 1000000, 3000000, 0, T0);
-	ms_probe_burst(&p, T0 + 200 * MS);
+	ms_probe_drop(&p, T0 + 200 * MS);
 	g_assert_cmpint(p.state, ==, MS_PROBE_IDLE);
 	g_assert_cmpuint(ms_probe_padding_bps(&p, T0 + 300 * MS), ==, 0);
 	g_assert_cmpint(ms_probe_poll(&p, T0 + 5 * S), ==, MS_PROBE_NONE);
@@ -173,7 +173,7 @@ static void test_burst_drops(void)
 	g_assert_false(ms_probe_can_start(&p, T0 + 200 * MS + MS_PROBE_BACKOFF_US - 1));
 	g_assert_true(ms_probe_can_start(&p, T0 + 200 * MS + MS_PROBE_BACKOFF_US));
 	/* an idle probe is not touched by one */
-	ms_probe_burst(&p, T0 + 10 * S);
+	ms_probe_drop(&p, T0 + 10 * S);
 	g_assert_cmpuint(p.dropped, ==, 1);
 }
 
